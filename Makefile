@@ -1,0 +1,58 @@
+# Pharmacy Digital Portal. `make run` to try it, `make test` to check it.
+SHELL := /bin/bash
+UV ?= uv
+PY := $(UV) run --frozen python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install run serve worker beat test test-fast lint format check-deploy demo-codes bench
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+.venv/.installed: pyproject.toml uv.lock
+	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: .venv/.installed node_modules/.installed ## Install Python and front-end packages
+
+run: install ## Install, migrate, load demo data and serve on http://127.0.0.1:8000
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+serve: install ## Serve with gunicorn as production does (needs DJANGO_ENV=production settings)
+	$(PY) manage.py collectstatic --no-input
+	$(UV) run --frozen gunicorn pharmacy_portal.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+
+worker: install ## Run a Celery worker (needs REDIS_URL)
+	$(UV) run --frozen celery -A pharmacy_portal worker --loglevel=INFO
+
+beat: install ## Run Celery beat, the periodic scheduler (needs REDIS_URL)
+	$(UV) run --frozen celery -A pharmacy_portal beat --loglevel=INFO
+
+demo-codes: install ## Print the current two-factor codes of the demo personas
+	$(PY) manage.py demo_codes
+
+test: install ## Install and run the whole suite (uses DATABASE_URL and REDIS_URL when set)
+	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+lint: install ## Lint and check formatting
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+format: install ## Fix lint and formatting where ruff can
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .
+
+check-deploy: install ## Django's deployment checks under production settings
+	DJANGO_ENV=production SECRET_KEY=$${SECRET_KEY:-check-deploy-only-$$(date +%s)-a-long-random-looking-value-0123456789} \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-portal.example.nhs.uk} \
+	DATABASE_URL=$${DATABASE_URL:-postgres://localhost/portal} REDIS_URL=$${REDIS_URL:-redis://localhost:6379/0} \
+	$(PY) manage.py check --deploy --fail-level WARNING

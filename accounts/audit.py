@@ -1,0 +1,43 @@
+"""The one way to write an audit event.
+
+Services call `audit_record` inside their transaction, so the event and the change it
+describes commit together or not at all.
+"""
+
+import contextlib
+import contextvars
+
+_request_id = contextvars.ContextVar("request_id", default="")
+
+
+@contextlib.contextmanager
+def bind_request_id(request_id):
+    token = _request_id.set(request_id)
+    try:
+        yield
+    finally:
+        _request_id.reset(token)
+
+
+def audit_record(*, actor, action, obj=None, premises=None, organisation=None, changes=None):
+    """Write one audit event.
+
+    actor is a User, or a string naming a system job ("nhsmail compliance job").
+    """
+    from .models import AuditEvent, User
+
+    if premises is not None and organisation is None:
+        organisation = premises.organisation
+    is_person = isinstance(actor, User)
+    return AuditEvent.objects.create(
+        actor=actor if is_person else None,
+        actor_label=str(actor) if is_person else f"system: {actor}",
+        action=action,
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:250] if obj is not None else "",
+        organisation=organisation,
+        premises=premises,
+        changes=changes or {},
+        request_id=_request_id.get(),
+    )

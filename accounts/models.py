@@ -1,0 +1,308 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from .validators import validate_ods_code, validate_postcode
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+    def create_user(self, email, full_name, password=None, **extra):
+        user = self.model(email=self.normalize_email(email).lower(), full_name=full_name, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, full_name, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True, is_portal_admin=True)
+        return self.create_user(email, full_name, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField("Email address", unique=True)
+    full_name = models.CharField(max_length=150)
+    is_active = models.BooleanField(default=True)
+    # Django admin site access (the developers' back door), not a portal role.
+    is_staff = models.BooleanField(default=False)
+    # The LPC or RA team who run the portal for everyone.
+    is_portal_admin = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def short_name(self):
+        """'A. Khan' style, as used in compliance reasons and queues."""
+        parts = self.full_name.split()
+        if len(parts) < 2:
+            return self.full_name
+        return f"{parts[0][0]}. {parts[-1]}"
+
+
+class Region(models.Model):
+    """An ICB area. Registration Authority contacts and trends hang off it."""
+
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        INDEPENDENT = "independent", "Independent pharmacy"
+        MULTIPLE = "multiple", "Pharmacy group (multiple)"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Premises(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="premises"
+    )
+    ods_code = models.CharField(
+        "ODS code", max_length=5, unique=True, validators=[validate_ods_code]
+    )
+    name = models.CharField(max_length=200)
+    address_line_1 = models.CharField("Address line 1", max_length=200)
+    address_line_2 = models.CharField("Address line 2", max_length=200, blank=True)
+    town = models.CharField("Town or city", max_length=100)
+    postcode = models.CharField(max_length=8, validators=[validate_postcode])
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="premises")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "premises"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ods_code__regex=r"^F[A-Z0-9]{4}$"), name="premises_ods_code_shape"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.ods_code})"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self, on=None):
+        """Memberships in force on a day. end_date is the first day no longer worked."""
+        on = on or timezone.localdate()
+        return self.filter(Q(start_date__lte=on), Q(end_date__isnull=True) | Q(end_date__gt=on))
+
+
+class Membership(models.Model):
+    class JobRole(models.TextChoices):
+        PHARMACIST = "pharmacist", "Pharmacist"
+        TECHNICIAN = "technician", "Pharmacy technician"
+        DISPENSER = "dispenser", "Dispenser"
+        COUNTER_ASSISTANT = "counter_assistant", "Counter assistant"
+        OTHER = "other", "Other"
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    premises = models.ForeignKey(Premises, on_delete=models.PROTECT, related_name="memberships")
+    job_role = models.CharField(max_length=20, choices=JobRole.choices)
+    is_manager = models.BooleanField("Premises manager", default=False)
+    start_date = models.DateField(default=timezone.localdate)
+    end_date = models.DateField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__full_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="membership_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "premises"],
+                condition=Q(end_date__isnull=True),
+                name="one_open_membership_per_premises",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} at {self.premises}"
+
+    def is_current(self, on=None):
+        on = on or timezone.localdate()
+        return self.start_date <= on and (self.end_date is None or self.end_date > on)
+
+
+class OrganisationAdmin(models.Model):
+    """A head-office admin of a pharmacy group."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="organisation_admins")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="admins")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="one_admin_row_per_org")
+        ]
+
+    def __str__(self):
+        return f"{self.user} (head office, {self.organisation})"
+
+
+class UnlockerCover(models.Model):
+    """A local smartcard unlocker covers one premises, or every premises of a group."""
+
+    unlocker = models.ForeignKey(User, on_delete=models.PROTECT, related_name="unlocker_covers")
+    premises = models.ForeignKey(
+        Premises, null=True, blank=True, on_delete=models.PROTECT, related_name="unlocker_covers"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="unlocker_covers",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(premises__isnull=False) & Q(organisation__isnull=True))
+                | (Q(premises__isnull=True) & Q(organisation__isnull=False)),
+                name="cover_is_premises_or_organisation",
+            ),
+            models.UniqueConstraint(fields=["unlocker", "premises"], name="one_cover_per_premises"),
+            models.UniqueConstraint(
+                fields=["unlocker", "organisation"], name="one_cover_per_organisation"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.unlocker} covers {self.premises or self.organisation}"
+
+
+def hash_invitation_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """An emailed, single-use link that lets a person join a premises.
+
+    Only the token's hash is stored: a leaked database cannot be used to accept.
+    """
+
+    email = models.EmailField()
+    full_name = models.CharField(max_length=150)
+    premises = models.ForeignKey(Premises, on_delete=models.PROTECT, related_name="invitations")
+    job_role = models.CharField(max_length=20, choices=Membership.JobRole.choices)
+    is_manager = models.BooleanField(default=False)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Invitation for {self.email} to {self.premises}"
+
+    @staticmethod
+    def new_token():
+        return secrets.token_urlsafe(32)
+
+    @property
+    def is_usable(self):
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
+
+
+class AuditEvent(models.Model):
+    """Append-only record of every write that matters.
+
+    Services write these explicitly. On PostgreSQL a trigger refuses UPDATE and DELETE
+    (migration 0002), so not even the application's own database user can rewrite history.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    # Who acted, in words: a person's name, or "system: <job>" for Celery jobs.
+    actor_label = models.CharField(max_length=200)
+    action = models.CharField(max_length=80, db_index=True)
+    object_type = models.CharField(max_length=80)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=250, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    premises = models.ForeignKey(
+        Premises,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    changes = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "-created_at"]),
+            models.Index(fields=["premises", "-created_at"]),
+            models.Index(fields=["actor", "-created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"

@@ -1,0 +1,360 @@
+"""Writes. Each service checks permission, changes state, records the audit event and
+queues side effects on commit. Views and tasks call these; they hold no rules.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .audit import audit_record
+from .emails import queue_email
+from .models import (
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationAdmin,
+    Premises,
+    UnlockerCover,
+    User,
+    hash_invitation_token,
+)
+from .permissions import Permission, has_permission
+from .signals import premises_staff_changed
+from .validators import normalise_ods_code, normalise_postcode
+
+
+def _require(user, permission, obj=None):
+    if not has_permission(user, permission, obj):
+        raise PermissionDenied
+
+
+def _staff_changed(premises):
+    transaction.on_commit(lambda: premises_staff_changed.send(sender=Premises, premises=premises))
+
+
+# --- Organisations and premises ----------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_create(*, actor, name, kind):
+    _require(actor, Permission.MANAGE_ORGANISATIONS)
+    organisation = Organisation.objects.create(name=name.strip(), kind=kind)
+    audit_record(
+        actor=actor,
+        action="organisation.created",
+        obj=organisation,
+        organisation=organisation,
+        changes={"name": organisation.name, "kind": kind},
+    )
+    return organisation
+
+
+PREMISES_FIELDS = (
+    "ods_code",
+    "name",
+    "address_line_1",
+    "address_line_2",
+    "town",
+    "postcode",
+    "region",
+)
+
+
+def _clean_premises_fields(fields):
+    cleaned = dict(fields)
+    if "ods_code" in cleaned:
+        cleaned["ods_code"] = normalise_ods_code(cleaned["ods_code"])
+    if "postcode" in cleaned:
+        cleaned["postcode"] = normalise_postcode(cleaned["postcode"])
+    return cleaned
+
+
+@transaction.atomic
+def premises_create(*, actor, organisation, **fields):
+    _require(actor, Permission.MANAGE_PREMISES, organisation)
+    fields = _clean_premises_fields(fields)
+    if Premises.objects.filter(ods_code=fields["ods_code"]).exists():
+        raise ValidationError({"ods_code": "A premises with this ODS code is already registered"})
+    premises = Premises(organisation=organisation, **fields)
+    premises.full_clean()
+    premises.save()
+    audit_record(
+        actor=actor,
+        action="premises.created",
+        obj=premises,
+        premises=premises,
+        changes={k: str(v) for k, v in fields.items()},
+    )
+    return premises
+
+
+@transaction.atomic
+def premises_update(*, actor, premises, **fields):
+    _require(actor, Permission.MANAGE_PREMISES, premises)
+    fields = _clean_premises_fields(fields)
+    if (
+        "ods_code" in fields
+        and Premises.objects.filter(ods_code=fields["ods_code"]).exclude(pk=premises.pk).exists()
+    ):
+        raise ValidationError({"ods_code": "A premises with this ODS code is already registered"})
+    changes = {}
+    for name, value in fields.items():
+        old = getattr(premises, name)
+        if old != value:
+            changes[name] = [str(old), str(value)]
+            setattr(premises, name, value)
+    if not changes:
+        return premises
+    premises.full_clean()
+    premises.save()
+    audit_record(
+        actor=actor, action="premises.updated", obj=premises, premises=premises, changes=changes
+    )
+    return premises
+
+
+# --- Invitations and memberships ---------------------------------------------------------
+
+
+@transaction.atomic
+def invitation_create(*, actor, premises, email, full_name, job_role, is_manager=False):
+    """Invite a person to work at a premises.
+
+    A person who already has an account is added at once (they sign in as usual) and told
+    by email; a new person gets a single-use link to set their password. Either way the
+    invitation is kept as the record of who asked for the membership.
+    """
+    _require(actor, Permission.MANAGE_STAFF, premises)
+    email = User.objects.normalize_email(email).strip().lower()
+    existing = User.objects.filter(email__iexact=email).first()
+    if (
+        existing
+        and Membership.objects.filter(
+            user=existing, premises=premises, end_date__isnull=True
+        ).exists()
+    ):
+        raise ValidationError({"email": f"{existing.full_name} already works at {premises.name}"})
+    now = timezone.now()
+    # A fresh invitation replaces any earlier unanswered one for the same person and place.
+    Invitation.objects.filter(
+        email=email, premises=premises, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    token = Invitation.new_token()
+    invitation = Invitation.objects.create(
+        email=email,
+        full_name=full_name.strip(),
+        premises=premises,
+        job_role=job_role,
+        is_manager=is_manager,
+        invited_by=actor,
+        token_hash=hash_invitation_token(token),
+        expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    audit_record(
+        actor=actor,
+        action="invitation.created",
+        obj=invitation,
+        premises=premises,
+        changes={"email": email, "job_role": job_role, "is_manager": is_manager},
+    )
+    if existing and existing.is_active:
+        membership = _membership_add(
+            user=existing, invitation=invitation, actor=actor, accepted_at=now
+        )
+        queue_email(
+            to=email,
+            subject=f"You have been added to {premises.name} on the Pharmacy Digital Portal",
+            template="accounts/emails/added_to_premises.txt",
+            context={"membership": membership, "invited_by": actor},
+        )
+        return invitation, None
+    queue_email(
+        to=email,
+        subject=f"Join {premises.name} on the Pharmacy Digital Portal",
+        template="accounts/emails/invitation.txt",
+        context={"invitation": invitation, "token": token, "invited_by": actor},
+    )
+    return invitation, token
+
+
+def _membership_add(*, user, invitation, actor, accepted_at):
+    invitation.accepted_at = accepted_at
+    invitation.save(update_fields=["accepted_at"])
+    membership = Membership.objects.create(
+        user=user,
+        premises=invitation.premises,
+        job_role=invitation.job_role,
+        is_manager=invitation.is_manager,
+        start_date=timezone.localdate(),
+    )
+    audit_record(
+        actor=actor,
+        action="membership.created",
+        obj=membership,
+        premises=invitation.premises,
+        changes={
+            "user": user.email,
+            "job_role": membership.job_role,
+            "is_manager": membership.is_manager,
+        },
+    )
+    _staff_changed(invitation.premises)
+    return membership
+
+
+class InvitationUnusable(Exception):
+    """The link was used, withdrawn or has expired: the message says which."""
+
+
+def invitation_for_token(token):
+    invitation = (
+        Invitation.objects.select_related("premises", "premises__organisation")
+        .filter(token_hash=hash_invitation_token(token or ""))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationUnusable("This invitation link is not valid. Check you copied all of it.")
+    if invitation.accepted_at:
+        raise InvitationUnusable("This invitation has already been used. Sign in instead.")
+    if invitation.revoked_at:
+        raise InvitationUnusable(
+            "This invitation was replaced by a newer one. Use the link in the latest email."
+        )
+    if invitation.expires_at <= timezone.now():
+        raise InvitationUnusable(
+            "This invitation has expired. Ask your manager or head office to invite you again."
+        )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token, full_name, password):
+    invitation = invitation_for_token(token)
+    # Lock the row so a double-submitted form cannot accept the invitation twice.
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at:
+        raise InvitationUnusable("This invitation has already been used. Sign in instead.")
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise InvitationUnusable("An account with this email already exists. Sign in instead.")
+    user = User(email=invitation.email, full_name=full_name.strip())
+    validate_password(password, user)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise InvitationUnusable(
+            "An account with this email already exists. Sign in instead."
+        ) from exc
+    audit_record(actor=user, action="user.created", obj=user, premises=invitation.premises)
+    membership = _membership_add(
+        user=user, invitation=invitation, actor=user, accepted_at=timezone.now()
+    )
+    return user, membership
+
+
+@transaction.atomic
+def membership_end(*, actor, membership, end_date):
+    _require(actor, Permission.MANAGE_STAFF, membership.premises)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.end_date is not None:
+        raise ValidationError(
+            {"end_date": f"This membership already ended on {membership.end_date:%-d %B %Y}"}
+        )
+    if end_date < membership.start_date:
+        start = membership.start_date
+        raise ValidationError(
+            {"end_date": f"The end date must be on or after the start date, {start:%-d %B %Y}"}
+        )
+    membership.end_date = end_date
+    membership.save(update_fields=["end_date"])
+    audit_record(
+        actor=actor,
+        action="membership.ended",
+        obj=membership,
+        premises=membership.premises,
+        changes={"user": membership.user.email, "end_date": end_date.isoformat()},
+    )
+    _staff_changed(membership.premises)
+    return membership
+
+
+@transaction.atomic
+def membership_change_role(*, actor, membership, job_role, is_manager):
+    _require(actor, Permission.MANAGE_STAFF, membership.premises)
+    changes = {}
+    if membership.job_role != job_role:
+        changes["job_role"] = [membership.job_role, job_role]
+    if membership.is_manager != is_manager:
+        changes["is_manager"] = [membership.is_manager, is_manager]
+    if not changes:
+        return membership
+    membership.job_role = job_role
+    membership.is_manager = is_manager
+    membership.save(update_fields=["job_role", "is_manager"])
+    audit_record(
+        actor=actor,
+        action="membership.role_changed",
+        obj=membership,
+        premises=membership.premises,
+        changes=changes,
+    )
+    _staff_changed(membership.premises)
+    return membership
+
+
+# --- Head office and unlocker cover ------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_admin_add(*, actor, organisation, user):
+    _require(actor, Permission.MANAGE_ORGANISATIONS)
+    admin, created = OrganisationAdmin.objects.get_or_create(organisation=organisation, user=user)
+    if created:
+        audit_record(
+            actor=actor,
+            action="organisation_admin.added",
+            obj=admin,
+            organisation=organisation,
+            changes={"user": user.email},
+        )
+    return admin
+
+
+@transaction.atomic
+def unlocker_cover_add(*, actor, unlocker, premises=None, organisation=None):
+    if (premises is None) == (organisation is None):
+        raise ValueError("Cover is for one premises or one organisation")
+    _require(actor, Permission.MANAGE_UNLOCKER_COVER)
+    cover, created = UnlockerCover.objects.get_or_create(
+        unlocker=unlocker, premises=premises, organisation=organisation
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            action="unlocker_cover.added",
+            obj=cover,
+            premises=premises,
+            organisation=organisation or (premises.organisation if premises else None),
+            changes={"unlocker": unlocker.email},
+        )
+    return cover
+
+
+@transaction.atomic
+def unlocker_cover_remove(*, actor, cover):
+    _require(actor, Permission.MANAGE_UNLOCKER_COVER)
+    audit_record(
+        actor=actor,
+        action="unlocker_cover.removed",
+        obj=cover,
+        premises=cover.premises,
+        organisation=cover.organisation
+        or (cover.premises.organisation if cover.premises else None),
+        changes={"unlocker": cover.unlocker.email},
+    )
+    cover.delete()

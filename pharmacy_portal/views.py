@@ -1,0 +1,27 @@
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import render
+
+from accounts import selectors as account_selectors
+from accounts.permissions import Permission, Role, scope_for
+
+
+def home(request):
+    """One home page, with a panel for each role the user holds."""
+    user = request.user
+    scope = scope_for(user)
+    context = {
+        "roles": scope.roles,
+        "Role": Role,
+        "memberships": account_selectors.memberships_for_self(user),
+        "organisations": account_selectors.organisations_for_user(user)
+        if Role.HEAD_OFFICE_ADMIN in scope.roles or scope.is_portal_admin
+        else [],
+        "covers": account_selectors.unlocker_covers_for_user(user),
+        "can_add_organisation": scope.has_permission(Permission.MANAGE_ORGANISATIONS),
+    }
+    return render(request, "home.html", context)
+
+
+@login_not_required
+def accessibility(request):
+    return render(request, "accessibility.html")

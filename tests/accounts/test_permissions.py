@@ -1,0 +1,99 @@
+import pytest
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.permissions import Permission, Role, has_permission, scope_for
+from accounts.selectors import audit_events_for_user, premises_for_user
+from tests.factories import MembershipFactory, UnlockerCoverFactory
+
+
+@pytest.mark.django_db
+class TestRoles:
+    def test_roles_follow_what_the_user_holds(self, world):
+        assert scope_for(world.staff).roles == {Role.STAFF}
+        assert scope_for(world.manager).roles == {Role.STAFF, Role.PREMISES_MANAGER}
+        assert scope_for(world.unlocker).roles == {Role.UNLOCKER}
+        assert scope_for(world.head_office).roles == {Role.HEAD_OFFICE_ADMIN}
+        assert Role.PORTAL_ADMIN in scope_for(world.portal_admin).roles
+
+    def test_only_unlockers_and_admins_need_two_factor(self, world):
+        assert not scope_for(world.staff).needs_two_factor
+        assert not scope_for(world.manager).needs_two_factor
+        assert scope_for(world.unlocker).needs_two_factor
+        assert scope_for(world.head_office).needs_two_factor
+        assert scope_for(world.portal_admin).needs_two_factor
+
+    def test_ended_membership_grants_nothing(self, world):
+        membership = world.manager.memberships.get()
+        membership.end_date = timezone.localdate()
+        membership.save()
+        world.manager.refresh_from_db()
+        assert not has_permission(world.manager, Permission.VIEW_PREMISES, world.premises)
+
+    def test_future_membership_grants_nothing_yet(self, world):
+        later = MembershipFactory(
+            premises=world.second_premises,
+            start_date=timezone.localdate() + timezone.timedelta(days=3),
+        )
+        assert not has_permission(later.user, Permission.VIEW_PREMISES, world.second_premises)
+
+    @pytest.mark.parametrize(
+        ("role", "permission", "expected"),
+        [
+            ("staff", Permission.VIEW_PREMISES, True),
+            ("staff", Permission.VIEW_STAFF, False),
+            ("staff", Permission.MANAGE_STAFF, False),
+            ("manager", Permission.MANAGE_STAFF, True),
+            ("manager", Permission.MANAGE_PREMISES, False),
+            ("unlocker", Permission.VIEW_PREMISES, True),
+            ("unlocker", Permission.MANAGE_STAFF, False),
+            ("head_office", Permission.MANAGE_STAFF, True),
+            ("head_office", Permission.MANAGE_PREMISES, True),
+            ("portal_admin", Permission.MANAGE_PREMISES, True),
+        ],
+    )
+    def test_permission_at_own_premises(self, world, role, permission, expected):
+        assert has_permission(world.user(role), permission, world.premises) is expected
+
+    @pytest.mark.parametrize("role", ["staff", "manager", "unlocker", "head_office"])
+    def test_nothing_at_another_organisations_premises(self, world, role):
+        for permission in Permission:
+            assert not has_permission(world.user(role), permission, world.other_premises)
+
+    def test_locum_at_two_premises_sees_both(self, world):
+        locum = MembershipFactory(premises=world.premises).user
+        MembershipFactory(user=locum, premises=world.other_premises)
+        assert set(premises_for_user(locum)) == {world.premises, world.other_premises}
+
+    def test_organisation_cover_reaches_every_premises_of_the_group(self, world):
+        cover = UnlockerCoverFactory(premises=None, organisation=world.premises.organisation)
+        assert set(premises_for_user(cover.unlocker)) == {world.premises, world.second_premises}
+
+
+@pytest.mark.django_db
+class TestScopedSelectors:
+    def test_premises_scoped_by_role(self, world):
+        assert set(premises_for_user(world.staff)) == {world.premises}
+        assert set(premises_for_user(world.head_office)) == {world.premises, world.second_premises}
+        assert set(premises_for_user(world.portal_admin)) == {
+            world.premises,
+            world.second_premises,
+            world.other_premises,
+        }
+        assert set(premises_for_user(world.unlocker)) == {world.premises}
+
+    def test_premises_list_is_one_query_whatever_the_role(self, world, django_assert_num_queries):
+        with django_assert_num_queries(1):
+            list(premises_for_user(world.head_office))
+
+    def test_audit_scope(self, world):
+        own = audit_record(actor=world.manager, action="test.own", premises=world.premises)
+        other = audit_record(
+            actor=world.other_manager, action="test.other", premises=world.other_premises
+        )
+        mine = audit_record(actor=world.unlocker, action="test.unlocker")
+        assert set(audit_events_for_user(world.manager)) == {own}
+        assert set(audit_events_for_user(world.head_office)) == {own}
+        assert set(audit_events_for_user(world.unlocker)) == {mine}
+        assert set(audit_events_for_user(world.staff)) == set()
+        assert {own, other, mine} <= set(audit_events_for_user(world.portal_admin))

@@ -1,0 +1,42 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from accounts.management.demo import DEMO_PASSWORD, PERSONAS
+from accounts.models import AuditEvent, Membership, Organisation, Premises, User
+from accounts.permissions import Role, scope_for
+
+
+def counts():
+    return (
+        User.objects.count(),
+        Premises.objects.count(),
+        Membership.objects.count(),
+        Organisation.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_covers_every_role(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("seed_demo", stdout=io.StringIO())
+    first = counts()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert counts() == first
+    assert Organisation.objects.get(name="Pennine Pharmacy Group").premises.count() == 25
+    roles = set()
+    for email, _, _ in PERSONAS:
+        user = User.objects.get(email=email)
+        roles |= scope_for(user).roles
+        assert user.check_password(DEMO_PASSWORD), email
+    assert roles == set(Role)
+    assert not AuditEvent.objects.exists(), "demo data is not a user's action"
+
+
+def test_seed_demo_refuses_in_production(settings):
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="never loaded in production"):
+        call_command("seed_demo")
