@@ -105,3 +105,19 @@ def client_for(world):
         return sign_in(Client(), world.user(role))
 
     return make
+
+
+@pytest.fixture
+def real_celery_worker(transactional_db, settings):
+    """A real Celery worker, in a thread, taking tasks from Redis (not eager).
+
+    Tasks it runs see committed data only, hence transactional_db. Skipped without
+    REDIS_URL; `.ci/run` always sets it.
+    """
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL: this test runs tasks through a real worker on Redis")
+    from celery.contrib.testing.worker import start_worker
+
+    celery_app.conf.task_always_eager = False
+    with start_worker(celery_app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
+        yield celery_app
