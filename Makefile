@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve worker beat test test-fast lint format check-deploy demo-codes bench
+.PHONY: help install run serve worker beat test test-fast lint format check-deploy demo-codes bench faults load
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -40,8 +40,9 @@ beat: install ## Run Celery beat, the periodic scheduler (needs REDIS_URL)
 demo-codes: install ## Print the current two-factor codes of the demo personas
 	$(PY) manage.py demo_codes
 
+# Tests run on every core (pytest-xdist); PYTEST_WORKERS=0 runs them in one process.
 test: install ## Install and run the whole suite (uses DATABASE_URL and REDIS_URL when set)
-	$(UV) run --frozen pytest $(PYTEST_ARGS)
+	$(UV) run --frozen pytest -n $${PYTEST_WORKERS:-auto} --dist loadgroup $(PYTEST_ARGS)
 
 lint: install ## Lint and check formatting
 	$(UV) run --frozen ruff check .
@@ -56,3 +57,12 @@ check-deploy: install ## Django's deployment checks under production settings
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-portal.example.nhs.uk} \
 	DATABASE_URL=$${DATABASE_URL:-postgres://localhost/portal} REDIS_URL=$${REDIS_URL:-redis://localhost:6379/0} \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+bench: install ## Time the portal at national scale against hand-written floors (BENCH=area to pick)
+	$(UV) run --frozen python -m benchmarks.run $(BENCH)
+
+faults: install ## Kill the worker, Redis and PostgreSQL mid-run and check the portal copes (own services)
+	$(UV) run --frozen python tests/faults/run_faults.py
+
+load: install ## Drive gunicorn, PostgreSQL, Redis and a worker with 50 locust users; print the figures
+	$(UV) run --frozen python -m loadtest.run

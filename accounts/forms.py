@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 from .models import Membership, Organisation, Premises, Region
 from .validators import normalise_ods_code, normalise_postcode, validate_ods_code, validate_postcode
@@ -34,6 +35,9 @@ class EmailLoginForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Email address"
+        # Django's form only sets maxlength on the widget; without a validator an over-long
+        # entry reached authenticate() and axes' 255-character column (a 500 on PostgreSQL).
+        self.fields["username"].validators.append(MaxLengthValidator(254))
         self.fields["username"].widget = forms.EmailInput(
             attrs={"autocomplete": "email", "autofocus": True, "spellcheck": "false"}
         )

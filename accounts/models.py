@@ -12,6 +12,14 @@ from django.utils import timezone
 from .validators import validate_ods_code, validate_postcode
 
 
+def short_name(full_name):
+    """'A. Khan' style, as used in compliance reasons and queues."""
+    parts = full_name.split()
+    if len(parts) < 2:
+        return full_name
+    return f"{parts[0][0]}. {parts[-1]}"
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -58,11 +66,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def short_name(self):
-        """'A. Khan' style, as used in compliance reasons and queues."""
-        parts = self.full_name.split()
-        if len(parts) < 2:
-            return self.full_name
-        return f"{parts[0][0]}. {parts[-1]}"
+        return short_name(self.full_name)
 
 
 class Region(models.Model):
@@ -306,3 +310,17 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+
+class SentNotification(models.Model):
+    """A notification that must go out once only, keyed by what it is about.
+
+    A job claims the key in the same transaction that queues the email (on commit), so a
+    job run twice, or killed and retried, never sends it twice.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.key

@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class EpsConfig(AppConfig):
     name = "eps"
+    verbose_name = "EPS dispensing tokens"

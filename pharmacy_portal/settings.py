@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "health_check",
+    "rest_framework",
+    "drf_spectacular",
     "accounts",
     "nhsmail",
     "smartcards",
@@ -81,6 +83,8 @@ MIDDLEWARE = [
     "pharmacy_portal.middleware.RequestIdMiddleware",
     "pharmacy_portal.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that touches the database, so a lost database is a 503 page.
+    "pharmacy_portal.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -196,6 +200,48 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 OTP_TOTP_ISSUER = "Pharmacy Digital Portal"
 INVITATION_VALID_DAYS = 7
+# CPPE SCR training older than this shows as due a refresh (a recommendation, never a block).
+SCR_TRAINING_REFRESH_MONTHS = int(env("SCR_TRAINING_REFRESH_MONTHS", "24"))
+SMARTCARD_RENEWAL_WINDOW_DAYS = 90
+SMARTCARD_ESCALATE_AFTER_MINUTES = int(env("SMARTCARD_ESCALATE_AFTER_MINUTES", "30"))
+
+# --- Bulk import and the head-office API ----------------------------------------------
+
+IMPORT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+IMPORT_MAX_ROWS = 200_000
+# Files with more rows than this are checked and applied by a Celery worker, with a
+# progress bar on the page; smaller ones within the request.
+IMPORT_INLINE_MAX_ROWS = int(env("IMPORT_INLINE_MAX_ROWS", "2000"))
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["pharmacy_portal.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["pharmacy_portal.api.permissions.HasApiToken"],
+    "DEFAULT_THROTTLE_CLASSES": ["pharmacy_portal.api.throttling.ApiTokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_token": env("API_RATE_LIMIT", "600/minute")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "pharmacy_portal.api.pagination.ApiPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "pharmacy_portal.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Pharmacy Digital Portal API",
+    "DESCRIPTION": (
+        "Read and write a pharmacy group's premises, staff, NHSmail accounts and links, "
+        "and read its smartcard requests and EPS token stock and orders. Authenticate with "
+        "an organisation's API token: `Authorization: Bearer <token>`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "AccountStatusEnum": "nhsmail.models.PersonalAccount.Status",
+        "ComplianceStatusEnum": ["red", "amber", "green"],
+        "TokenStockStatusEnum": ["low", "ok", "unknown"],
+    },
+}
 
 # --- Sessions and security headers -------------------------------------------------------
 

@@ -32,4 +32,11 @@ urlpatterns = [
     ),
     path("django-admin/", admin.site.urls),
     path("", include("accounts.urls")),
+    path("", include("pharmacy_portal.dashboard.urls")),
+    path("", include("records.urls")),
+    path("", include("eps.urls")),
+    path("", include("nhsmail.urls")),
+    path("", include("smartcards.urls")),
+    path("", include("pharmacy_portal.imports.urls")),
+    path("", include("pharmacy_portal.api.urls")),
 ]

@@ -3,6 +3,10 @@ from django.shortcuts import render
 
 from accounts import selectors as account_selectors
 from accounts.permissions import Permission, Role, scope_for
+from eps import selectors as eps_selectors
+from nhsmail import selectors as nhsmail_selectors
+from records import selectors as records_selectors
+from smartcards import selectors as smartcards_selectors
 
 
 def home(request):
@@ -18,6 +22,10 @@ def home(request):
         else [],
         "covers": account_selectors.unlocker_covers_for_user(user),
         "can_add_organisation": scope.has_permission(Permission.MANAGE_ORGANISATIONS),
+        "nhsmail_panel": nhsmail_selectors.home_panel(user),
+        "records_panel": records_selectors.home_panel(user),
+        "eps_panel": eps_selectors.home_panel(user),
+        "smartcards_panel": smartcards_selectors.home_panel(user),
     }
     return render(request, "home.html", context)
 

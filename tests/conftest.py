@@ -119,5 +119,16 @@ def real_celery_worker(transactional_db, settings):
     from celery.contrib.testing.worker import start_worker
 
     celery_app.conf.task_always_eager = False
-    with start_worker(celery_app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
+    with start_worker(
+        celery_app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
+    ):
         yield celery_app
+
+
+def pytest_collection_modifyitems(config, items):
+    # With pytest-xdist, every test that starts a real Celery worker runs on the same
+    # xdist worker (--dist loadgroup): two workers consuming one Redis queue at once
+    # could take each other's tasks into the wrong test database.
+    for item in items:
+        if "real_celery_worker" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("celery"))

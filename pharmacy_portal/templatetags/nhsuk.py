@@ -547,3 +547,13 @@ def nhsuk_formset_error_summary_items(formset):
     for form in formset:
         items.extend(nhsuk_error_summary_items(form))
     return items
+
+
+# Red/amber/green standings, as every area reports them, to NHS.UK tag colours.
+RAG_TAG_COLOURS = {"red": "red", "amber": "orange", "green": "green"}
+
+
+@register.simple_tag
+def rag_tag(status, label):
+    """{% rag_tag evaluation.status evaluation.status.label %}: a coloured NHS.UK tag."""
+    return nhsuk_tag(label, RAG_TAG_COLOURS.get(str(status), "grey"))

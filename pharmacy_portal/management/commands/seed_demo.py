@@ -3,10 +3,19 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.management.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET_BASE32, PERSONAS, seed_demo
+from eps import demo as eps_demo
+from nhsmail import demo as nhsmail_demo
+from records import demo as records_demo
+from smartcards import demo as smartcards_demo
 
 # Each area adds its demo picture on top of the accounts one: a function taking the
 # personas by email. Every seeder keys on natural keys, so running twice changes nothing.
-AREA_SEEDERS = []
+AREA_SEEDERS = [
+    nhsmail_demo.seed,
+    records_demo.seed,
+    eps_demo.seed,
+    smartcards_demo.seed_smartcards,
+]
 
 
 class Command(BaseCommand):

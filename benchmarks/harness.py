@@ -1,0 +1,108 @@
+"""Timing harness behind `make bench`.
+
+Each area adds benchmarks/bench_<area>.py with two functions:
+
+    def seed():          # idempotent: add the area's scale data on top of benchmarks.scale
+        ...
+    def measure(h):      # h is this module; call h.compare(...) and h.memory(...)
+        ...
+
+Every figure is a median over repeated runs, printed beside a floor measured in the
+same run on the same data (a bare, hand-written query doing the same work), so runs on
+different machines compare by ratio. One line per measurement:
+
+    bench <name> n=<rows> project_ms=<median> floor_ms=<median> ratio=<p/f> queries=<count>
+    bench <name> n=<rows> peak_mb=<megabytes>
+"""
+
+import gc
+import statistics
+import time
+import tracemalloc
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+DEFAULT_REPEAT = 7
+
+
+def _median_ms(fn, repeat, setup=None):
+    if setup:
+        setup()
+    fn()  # warm caches, connections and imports once, untimed
+    samples = []
+    for _ in range(repeat):
+        if setup:
+            setup()
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def count_queries(fn):
+    with CaptureQueriesContext(connection) as captured:
+        fn()
+    return len(captured.captured_queries)
+
+
+def compare(name, n, project, floor, *, repeat=DEFAULT_REPEAT, setup=None):
+    """Time `project` (the portal's code path) against `floor` and print one line.
+
+    `setup`, when given, runs untimed before each run of `project` (for example to put
+    back the state a job starts from).
+    """
+    if setup:
+        setup()
+    queries = count_queries(project)
+    project_ms = _median_ms(project, repeat, setup)
+    floor_ms = _median_ms(floor, repeat)
+    ratio = project_ms / floor_ms if floor_ms else float("inf")
+    print(
+        f"bench {name} n={n} project_ms={project_ms:.1f} floor_ms={floor_ms:.1f} "
+        f"ratio={ratio:.2f} queries={queries}",
+        flush=True,
+    )
+    return ratio
+
+
+def memory(name, n, fn):
+    """Peak Python memory allocated while `fn` runs, in megabytes."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    print(f"bench {name} n={n} peak_mb={peak / 1024 / 1024:.1f}", flush=True)
+    return peak
+
+
+def client_for(user):
+    """A test client signed in as `user`, past two-factor, for timing real page renders."""
+    client = Client()
+    client.force_login(user)
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="bench", defaults={"confirmed": True}
+    )
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
+def get_ok(client, url):
+    """Request a page and insist it rendered, so a timing never measures an error page."""
+    response = client.get(url)
+    if response.status_code != 200:
+        raise AssertionError(f"{url} answered {response.status_code}")
+    if hasattr(response, "streaming_content"):
+        for _ in response.streaming_content:
+            pass
+    else:
+        response.content  # noqa: B018 - render fully
+    return response

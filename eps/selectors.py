@@ -1,0 +1,417 @@
+"""Reads for EPS tokens, scoped to what the user may see.
+
+`token_figures` is the one place stock, daily use and days of cover are worked out: for
+one premises' page, for a head office's 2,000 premises, for the low-stock job. It takes a
+premises queryset the caller has already scoped and answers in one query, whatever the
+number of premises.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import Membership, Premises
+from accounts.permissions import Permission, has_permission, scope_for
+from accounts.selectors import organisations_for_user, premises_for_user
+
+from .models import (
+    OrderEscalation,
+    PcseOrderer,
+    StockMovement,
+    TokenOrder,
+    TokenSettings,
+    default_settings,
+)
+
+# Daily use is estimated from the usage recorded over the last eight weeks.
+USAGE_WINDOW_DAYS = 56
+# A suggested order covers this many days of use beyond the reorder point.
+ORDER_COVER_DAYS = 28
+
+Kind = StockMovement.Kind
+Status = TokenOrder.Status
+
+
+@dataclass
+class TokenFigures:
+    """Stock, usage and orders of one premises on one day, and what follows from them."""
+
+    premises: Premises
+    today: date
+    stock: int
+    # Tokens used in the usage window, and the days that usage covers.
+    usage_tokens: int
+    usage_from: date | None
+    usage_to: date | None
+    pack_size: int
+    lead_time_days: int
+    safety_margin_days: int
+    open_orders: int
+    placed_orders: int
+    overdue_orders: int
+    orderers: int
+    low_stock_alerted_at: datetime | None = None
+    usage_days: int | None = field(init=False)
+    days_of_cover: int | None = field(init=False)
+
+    def __post_init__(self):
+        if self.usage_tokens > 0 and self.usage_from and self.usage_to:
+            self.usage_days = (self.usage_to - self.usage_from).days + 1
+            # Whole days, in integers: no rounding drift between the page and the job.
+            self.days_of_cover = self.stock * self.usage_days // self.usage_tokens
+        else:
+            self.usage_days = None
+            self.days_of_cover = None
+
+    @property
+    def has_usage(self):
+        return self.days_of_cover is not None
+
+    @property
+    def daily_use(self):
+        if not self.has_usage:
+            return None
+        return self.usage_tokens / self.usage_days
+
+    @property
+    def reorder_days(self):
+        return self.lead_time_days + self.safety_margin_days
+
+    @property
+    def run_out_on(self):
+        if not self.has_usage:
+            return None
+        return self.today + timedelta(days=self.days_of_cover)
+
+    @property
+    def order_by(self):
+        """The last day to place an order that arrives with the safety margin intact."""
+        if not self.has_usage:
+            return None
+        return self.run_out_on - timedelta(days=self.reorder_days)
+
+    @property
+    def order_now(self):
+        return self.order_by is not None and self.order_by <= self.today
+
+    @property
+    def is_low(self):
+        return self.has_usage and self.days_of_cover < self.reorder_days
+
+    @property
+    def reorder_level(self):
+        """The stock at which days of cover reach the reorder point, in tokens."""
+        if not self.has_usage:
+            return None
+        return -(-self.usage_tokens * self.reorder_days // self.usage_days)
+
+    @property
+    def too_few_orderers(self):
+        return self.orderers < 2
+
+    @property
+    def needs_alert(self):
+        """Low, and nothing placed on PCSE Online that would put it right."""
+        return self.is_low and self.placed_orders == 0
+
+    def suggested_packs(self):
+        """Packs to bring stock up to the reorder point plus four weeks of use."""
+        if not self.has_usage:
+            return 1
+        target = self.usage_tokens * (self.reorder_days + ORDER_COVER_DAYS) / self.usage_days
+        wanted = max(0, target - self.stock)
+        return max(1, -(-int(wanted) // self.pack_size))
+
+
+def _value(queryset, aggregate):
+    """One aggregate of a premises' rows, as a correlated subquery."""
+    return Subquery(queryset.annotate(value=aggregate).values("value")[:1])
+
+
+def _count(queryset):
+    return Coalesce(_value(queryset, Count("pk")), Value(0))
+
+
+def token_figures(premises_qs, *, today=None):
+    """TokenFigures for every premises of a queryset the caller has scoped: one query,
+    whatever the number of premises.
+
+    Every figure is a correlated subquery on an indexed premises column, so the database
+    reads each premises' rows once; there is no GROUP BY over the joined ledger, which
+    would make it evaluate the order counts once per movement.
+    """
+    today = today or timezone.localdate()
+    cutoff = today - timedelta(days=USAGE_WINDOW_DAYS - 1)
+    movements = StockMovement.objects.filter(premises=OuterRef("pk")).order_by().values("premises")
+    usage = movements.filter(kind=Kind.USAGE, occurred_on__gte=cutoff, occurred_on__lte=today)
+    orders = TokenOrder.objects.filter(premises=OuterRef("pk")).order_by().values("premises")
+    current_member = Membership.objects.current(today).filter(
+        user=OuterRef("user"), premises=OuterRef("premises")
+    )
+    orderers = (
+        PcseOrderer.objects.filter(premises=OuterRef("pk"))
+        .filter(Exists(current_member))
+        .order_by()
+        .values("premises")
+    )
+    rows = premises_qs.annotate(
+        stock_total=Coalesce(_value(movements, Sum("quantity")), Value(0)),
+        usage_total=Coalesce(_value(usage, Sum("quantity")), Value(0)),
+        usage_first=_value(usage, Min("covers_from")),
+        usage_last=_value(usage, Max("occurred_on")),
+        settings_pack_size=F("token_settings__pack_size"),
+        settings_lead_time=F("token_settings__lead_time_days"),
+        settings_safety_margin=F("token_settings__safety_margin_days"),
+        settings_alerted_at=F("token_settings__low_stock_alerted_at"),
+        open_orders=_count(orders.filter(status__in=TokenOrder.OPEN_STATUSES)),
+        placed_orders=_count(orders.filter(status=Status.PLACED)),
+        overdue_orders=_count(orders.filter(status=Status.PLACED, expected_delivery_on__lt=today)),
+        orderers=_count(orderers),
+    )
+    defaults = default_settings()
+    return [
+        TokenFigures(
+            premises=row,
+            today=today,
+            stock=row.stock_total,
+            usage_tokens=-row.usage_total,
+            usage_from=row.usage_first,
+            usage_to=row.usage_last,
+            pack_size=row.settings_pack_size or defaults["pack_size"],
+            lead_time_days=row.settings_lead_time or defaults["lead_time_days"],
+            safety_margin_days=(
+                defaults["safety_margin_days"]
+                if row.settings_safety_margin is None
+                else row.settings_safety_margin
+            ),
+            open_orders=row.open_orders,
+            placed_orders=row.placed_orders,
+            overdue_orders=row.overdue_orders,
+            orderers=row.orderers,
+            low_stock_alerted_at=row.settings_alerted_at,
+        )
+        for row in rows
+    ]
+
+
+def token_figures_for(premises, *, today=None):
+    return token_figures(Premises.objects.filter(pk=premises.pk), today=today)[0]
+
+
+# --- Sorting the head-office table ---------------------------------------------------------
+
+_LAST = float("inf")
+
+SORTS = {
+    "name": ("Premises", lambda f: (f.premises.name.lower(), f.premises.pk)),
+    "ods": ("ODS code", lambda f: f.premises.ods_code),
+    "stock": ("Tokens in stock", lambda f: (f.stock, f.premises.name.lower())),
+    "days": (
+        "Days of cover",
+        lambda f: (_LAST if f.days_of_cover is None else f.days_of_cover, f.premises.name),
+    ),
+    "orders": ("Open orders", lambda f: (f.open_orders, f.premises.name.lower())),
+    "orderers": ("PCSE orderers", lambda f: (f.orderers, f.premises.name.lower())),
+}
+DEFAULT_SORT = "days"
+
+
+def parse_sort(value):
+    """("days", False) from "days", ("days", True) from "-days"; unknown gives the default."""
+    value = (value or "").strip()
+    descending = value.startswith("-")
+    key = value.lstrip("-")
+    if key not in SORTS:
+        return DEFAULT_SORT, False
+    return key, descending
+
+
+def sort_figures(figures, key, descending=False):
+    return sorted(figures, key=SORTS[key][1], reverse=descending)
+
+
+# --- Premises-level reads ------------------------------------------------------------------
+
+
+def token_premises_get(user, pk, permission=Permission.VIEW_TOKENS):
+    return get_object_or_404(premises_for_user(user, permission), pk=pk)
+
+
+def token_settings_for(premises):
+    """The premises' settings row, or an unsaved one holding the defaults."""
+    return TokenSettings.objects.filter(premises=premises).first() or TokenSettings(
+        premises=premises
+    )
+
+
+def movements_for_premises(user, premises):
+    if not has_permission(user, Permission.VIEW_TOKENS, premises):
+        return StockMovement.objects.none()
+    return StockMovement.objects.filter(premises=premises).select_related("recorded_by", "order")
+
+
+def stock_history(premises, *, today=None, days=USAGE_WINDOW_DAYS):
+    """[(day, tokens in stock at the end of that day)] for the last `days` days."""
+    today = today or timezone.localdate()
+    start = today - timedelta(days=days - 1)
+    movements = StockMovement.objects.filter(premises=premises)
+    opening = movements.filter(occurred_on__lt=start).aggregate(total=Sum("quantity"))["total"]
+    changes = dict(
+        movements.filter(occurred_on__gte=start, occurred_on__lte=today)
+        .order_by()
+        .values_list("occurred_on")
+        .annotate(delta=Sum("quantity"))
+    )
+    stock = opening or 0
+    history = []
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        stock += changes.get(day, 0)
+        history.append((day, stock))
+    return history
+
+
+def orders_for_user(user, permission=Permission.VIEW_TOKENS):
+    scope = scope_for(user)
+    return TokenOrder.objects.filter(
+        scope.premises_filter(permission, prefix="premises__")
+    ).select_related("premises", "premises__organisation", "requested_by", "placed_by")
+
+
+def open_orders_for_premises(user, premises):
+    return orders_for_user(user).filter(premises=premises, status__in=TokenOrder.OPEN_STATUSES)
+
+
+def recent_closed_orders_for_premises(user, premises, limit=5):
+    return (
+        orders_for_user(user)
+        .filter(premises=premises)
+        .exclude(status__in=TokenOrder.OPEN_STATUSES)[:limit]
+    )
+
+
+def order_get(user, pk):
+    return get_object_or_404(orders_for_user(user), pk=pk)
+
+
+def is_pcse_orderer(user, premises, *, today=None):
+    if not user.is_authenticated:
+        return False
+    return (
+        Membership.objects.current(today)
+        .filter(premises=premises, user=user, user__pcse_orderer_links__premises=premises)
+        .exists()
+    )
+
+
+def can_handle_orders(user, premises):
+    """Managers, head office and admins; and staff linked to the premises' PCSE Online
+    account, who are the people placing the orders (docs/decisions/eps-permissions.md)."""
+    if has_permission(user, Permission.MANAGE_TOKENS, premises):
+        return True
+    return has_permission(user, Permission.VIEW_TOKENS, premises) and is_pcse_orderer(
+        user, premises
+    )
+
+
+def order_get_for_handling(user, pk):
+    """An order the user may place, receive, cancel or chase; anything else is 404."""
+    order = order_get(user, pk)
+    if not can_handle_orders(user, order.premises):
+        raise Http404
+    return order
+
+
+def escalations_for_order(order):
+    return OrderEscalation.objects.filter(order=order).select_related("escalated_by")
+
+
+def pcse_orderers_for_premises(user, premises, *, today=None):
+    """The people linked to the premises' PCSE account, each marked whether they still
+    work there (only those count towards the two the guidance asks for)."""
+    if not has_permission(user, Permission.VIEW_TOKENS, premises):
+        return PcseOrderer.objects.none()
+    current = Membership.objects.current(today).filter(user=OuterRef("user"), premises=premises)
+    return (
+        PcseOrderer.objects.filter(premises=premises)
+        .select_related("user", "added_by")
+        .annotate(works_here=Exists(current))
+    )
+
+
+def pcse_orderer_get(user, pk):
+    scope = scope_for(user)
+    return get_object_or_404(
+        PcseOrderer.objects.filter(
+            scope.premises_filter(Permission.MANAGE_TOKENS, prefix="premises__")
+        ).select_related("user", "premises", "premises__organisation"),
+        pk=pk,
+    )
+
+
+def staff_who_could_order(premises, *, today=None):
+    """Current staff at the premises not yet linked to its PCSE account."""
+    return (
+        Membership.objects.current(today)
+        .filter(premises=premises)
+        .exclude(user__pcse_orderer_links__premises=premises)
+        .select_related("user")
+        .order_by("user__full_name")
+    )
+
+
+# --- Lists across premises -----------------------------------------------------------------
+
+
+def own_premises_figures(user, *, today=None):
+    """Figures for the premises the user works at (the home page and the tokens page)."""
+    staff_premises_ids = scope_for(user).staff_premises_ids
+    if not staff_premises_ids:
+        return []
+    premises = premises_for_user(user, Permission.VIEW_TOKENS).filter(pk__in=staff_premises_ids)
+    return token_figures(premises, today=today)
+
+
+def token_alerts_for_user(user, *, today=None):
+    """The user's own premises that are low on tokens or have an order overdue."""
+    return [
+        figures
+        for figures in own_premises_figures(user, today=today)
+        if figures.is_low or figures.overdue_orders
+    ]
+
+
+def token_organisations_for_user(user):
+    return organisations_for_user(user, Permission.VIEW_TOKENS)
+
+
+def organisation_token_figures(user, organisation, *, today=None):
+    """Every premises of an organisation the user may see tokens for, with figures."""
+    premises = premises_for_user(user, Permission.VIEW_TOKENS).filter(organisation=organisation)
+    return token_figures(premises, today=today)
+
+
+def token_organisation_get(user, pk):
+    return get_object_or_404(token_organisations_for_user(user), pk=pk)
+
+
+def organisation_summary(figures):
+    return {
+        "premises": len(figures),
+        "low": sum(1 for f in figures if f.is_low),
+        "overdue": sum(1 for f in figures if f.overdue_orders),
+        "too_few_orderers": sum(1 for f in figures if f.too_few_orderers),
+        "no_usage": sum(1 for f in figures if not f.has_usage),
+    }
+
+
+def home_panel(user):
+    """The home page's EPS panel: the user's premises that need something doing about
+    tokens, or None when there is nothing to say."""
+    alerts = token_alerts_for_user(user)
+    return {"alerts": alerts} if alerts else None

@@ -1,0 +1,78 @@
+"""Locust users for `make load`, driven by loadtest/run.py.
+
+Each user takes a prepared persona (a signed-in session and the pages that person opens)
+from the JSON file named by LOAD_PERSONAS. Requests are named "<persona kind>: <URL name>"
+so the figures read per page.
+"""
+
+import itertools
+import json
+import os
+
+from locust import HttpUser, between, task
+
+with open(os.environ["LOAD_PERSONAS"]) as personas_file:
+    PERSONAS = json.load(personas_file)
+
+_next = {kind: itertools.cycle(people) for kind, people in PERSONAS.items() if people}
+
+
+class PortalUser(HttpUser):
+    abstract = True
+    kind = ""
+    wait_time = between(1, 3)
+
+    def on_start(self):
+        self.persona = next(_next[self.kind])
+        self.client.headers["Cookie"] = f"sessionid={self.persona['session']}"
+
+    def open(self, page):
+        with self.client.get(
+            page["path"], name=f"{self.kind}: {page['name']}", allow_redirects=False,
+            catch_response=True,
+        ) as response:  # fmt: skip
+            if response.status_code != 200:
+                response.failure(f"{response.status_code}")
+
+
+class StaffUser(PortalUser):
+    """Monday morning: staff opening their premises' pages one after another."""
+
+    kind = "staff"
+    weight = 6
+
+    @task
+    def premises_pages(self):
+        for page in self.persona["pages"]:
+            self.open(page)
+
+
+class UnlockerUser(PortalUser):
+    """Unlockers keep the queue open; htmx refreshes its rows every few seconds."""
+
+    kind = "unlocker"
+    weight = 3
+    wait_time = between(2, 4)
+
+    @task
+    def poll_queue(self):
+        for page in self.persona["pages"]:
+            self.open(page)
+
+
+class HeadOfficeUser(PortalUser):
+    """Head-office admins on the dashboard of a 2,000-premises group, exporting now and then."""
+
+    kind = "head_office"
+    weight = 1
+    wait_time = between(2, 5)
+
+    @task(4)
+    def dashboards(self):
+        for page in self.persona["pages"]:
+            self.open(page)
+
+    @task(1)
+    def export(self):
+        for page in self.persona["exports"]:
+            self.open(page)

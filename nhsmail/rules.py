@@ -1,0 +1,132 @@
+"""The shared-mailbox rule, in one place.
+
+NHS Terms of Service (since 9 November 2020): at least two members of staff working at a
+premises must have live personal NHSmail accounts linked to its shared mailbox.
+
+A person counts for a premises when, on the day evaluated, they
+  (a) have a current membership at that premises,
+  (b) have a live personal account, confirmed in use within the last 60 days, and
+  (c) have a current link from that account to that premises' shared mailbox.
+Fewer than two: red. Exactly two: amber (one leaver breaks it). Three or more: green.
+
+The portal cannot see NHSmail sign-ins, so it keeps accounts alive by confirmation: an
+account unconfirmed for 30 days is at risk (NHSmail marks unused accounts inactive after
+30 days), and after 60 days it no longer counts (by then NHSmail would have deleted it).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from accounts.models import Membership, Premises, short_name
+
+from .models import ComplianceStatus, MailboxLink, PersonalAccount
+
+AT_RISK_AFTER_DAYS = 30
+STOPS_COUNTING_AFTER_DAYS = 60
+# Reminders go out this many days after the last confirmation, before the 30 run out.
+REMIND_AFTER_DAYS = 25
+REQUIRED_PEOPLE = 2
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    premises_id: int
+    has_mailbox: bool
+    qualifying_names: tuple  # short names ("A. Khan"), sorted
+
+    @property
+    def count(self):
+        return len(self.qualifying_names)
+
+    @property
+    def status(self):
+        if not self.has_mailbox or self.count < REQUIRED_PEOPLE:
+            return ComplianceStatus.RED
+        if self.count == REQUIRED_PEOPLE:
+            return ComplianceStatus.AMBER
+        return ComplianceStatus.GREEN
+
+    @property
+    def reason(self):
+        names = self.qualifying_names
+        if not self.has_mailbox:
+            return "No shared mailbox recorded for this premises"
+        if not names:
+            return "No live personal accounts linked to the shared mailbox"
+        if len(names) == 1:
+            return f"Only one live linked account: {names[0]}"
+        if len(names) == 2:
+            return (
+                f"Exactly two live linked accounts: {names[0]} and {names[1]}. "
+                "One leaver breaks the rule"
+            )
+        return f"{len(names)} live linked accounts"
+
+
+def counts_as_live_since(on):
+    """The earliest last-confirmed date that still counts as live on day `on`."""
+    return on - timedelta(days=STOPS_COUNTING_AFTER_DAYS)
+
+
+def qualifying_links(on=None):
+    """Current links that count towards the rule on day `on`: one row per link."""
+    on = on or timezone.localdate()
+    works_there = Membership.objects.current(on).filter(
+        user_id=OuterRef("account__user_id"), premises_id=OuterRef("mailbox__premises_id")
+    )
+    return MailboxLink.objects.filter(
+        unlinked_on__isnull=True,
+        linked_on__lte=on,
+        account__status=PersonalAccount.Status.LIVE,
+        account__last_confirmed_on__gte=counts_as_live_since(on),
+    ).filter(Exists(works_there))
+
+
+def evaluate(premises_queryset=None, on=None):
+    """Evaluate the rule for many premises in two queries, whatever their number.
+
+    Returns {premises_id: Evaluation}. Without a queryset, every premises.
+    """
+    on = on or timezone.localdate()
+    links = qualifying_links(on)
+    if premises_queryset is None:
+        premises_queryset = Premises.objects.all()
+    else:
+        links = links.filter(mailbox__premises_id__in=premises_queryset.values("id"))
+    mailbox_of = dict(premises_queryset.values_list("id", "shared_mailbox__id"))
+    people = {}
+    rows = links.values_list("mailbox__premises_id", "account__user_id", "account__user__full_name")
+    for premises_id, user_id, full_name in rows:
+        # A dict per premises: a person linked by two rows still counts once.
+        people.setdefault(premises_id, {})[user_id] = short_name(full_name)
+    return {
+        premises_id: Evaluation(
+            premises_id=premises_id,
+            has_mailbox=mailbox_id is not None,
+            qualifying_names=tuple(sorted(people.get(premises_id, {}).values())),
+        )
+        for premises_id, mailbox_id in mailbox_of.items()
+    }
+
+
+def account_days_unconfirmed(account, on=None):
+    if account.last_confirmed_on is None:
+        return None
+    return ((on or timezone.localdate()) - account.last_confirmed_on).days
+
+
+def account_is_counted(account, on=None):
+    on = on or timezone.localdate()
+    return (
+        account.status == PersonalAccount.Status.LIVE
+        and account.last_confirmed_on is not None
+        and account.last_confirmed_on >= counts_as_live_since(on)
+    )
+
+
+def account_at_risk(account, on=None):
+    days = account_days_unconfirmed(account, on)
+    return account_is_counted(account, on) and days is not None and days >= AT_RISK_AFTER_DAYS

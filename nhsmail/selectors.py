@@ -1,0 +1,156 @@
+"""Reads for the NHSmail area, scoped to what the user may see."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import Membership, Premises
+from accounts.permissions import Permission, scope_for
+
+from . import rules
+from .models import AccountRequest, MailboxLink, PersonalAccount, SharedMailbox
+
+
+@dataclass
+class StaffRow:
+    membership: Membership
+    account: PersonalAccount | None
+    link: MailboxLink | None
+
+    @property
+    def counted(self):
+        return (
+            self.link is not None
+            and self.account is not None
+            and rules.account_is_counted(self.account)
+        )
+
+    @property
+    def at_risk(self):
+        return self.account is not None and rules.account_at_risk(self.account)
+
+    @property
+    def days_unconfirmed(self):
+        return rules.account_days_unconfirmed(self.account) if self.account else None
+
+
+def premises_for_nhsmail(user, pk, permission=Permission.VIEW_NHSMAIL):
+    scope = scope_for(user)
+    return get_object_or_404(
+        Premises.objects.filter(scope.premises_filter(permission)).select_related("organisation"),
+        pk=pk,
+    )
+
+
+def mailbox_for_premises(premises):
+    return SharedMailbox.objects.filter(premises=premises).prefetch_related("owners").first()
+
+
+def staff_rows(premises):
+    """Each current member with their account and current link: three queries."""
+    memberships = list(
+        Membership.objects.current()
+        .filter(premises=premises)
+        .select_related("user")
+        .order_by("user__full_name")
+    )
+    user_ids = [m.user_id for m in memberships]
+    accounts = {a.user_id: a for a in PersonalAccount.objects.filter(user_id__in=user_ids)}
+    links = {
+        link.account.user_id: link
+        for link in MailboxLink.objects.current()
+        .filter(mailbox__premises=premises, account__user_id__in=user_ids)
+        .select_related("account")
+    }
+    return [StaffRow(m, accounts.get(m.user_id), links.get(m.user_id)) for m in memberships]
+
+
+def evaluation_for(premises):
+    return rules.evaluate(Premises.objects.filter(pk=premises.pk))[premises.pk]
+
+
+def link_for_user(user, pk):
+    scope = scope_for(user)
+    return get_object_or_404(
+        MailboxLink.objects.filter(
+            scope.premises_filter(Permission.MANAGE_NHSMAIL, prefix="mailbox__premises__")
+        ).select_related("account__user", "mailbox__premises"),
+        pk=pk,
+    )
+
+
+def account_for_user(user, pk):
+    """An account the user may confirm: their own, or a staff member's they manage."""
+    scope = scope_for(user)
+    managed = Membership.objects.current().filter(
+        scope.premises_filter(Permission.MANAGE_NHSMAIL, prefix="premises__")
+    )
+    accounts = PersonalAccount.objects.select_related("user")
+    if not scope.is_portal_admin:
+        accounts = accounts.filter(Q(user=user) | Q(user_id__in=managed.values("user_id")))
+    return get_object_or_404(accounts, pk=pk)
+
+
+def own_account(user):
+    return PersonalAccount.objects.filter(user=user).first()
+
+
+def account_requests_for_premises(premises):
+    return (
+        AccountRequest.objects.filter(premises=premises)
+        .exclude(status=AccountRequest.Status.LIVE)
+        .select_related("user")
+    )
+
+
+def account_request_for_user(user, pk):
+    scope = scope_for(user)
+    return get_object_or_404(
+        AccountRequest.objects.filter(
+            scope.premises_filter(Permission.MANAGE_NHSMAIL, prefix="premises__")
+        ).select_related("user", "premises"),
+        pk=pk,
+    )
+
+
+@dataclass
+class PremisesCompliance:
+    premises: Premises
+    evaluation: rules.Evaluation
+
+
+def organisation_compliance(premises_queryset):
+    """Every premises of a queryset with its standing today: three queries, any size.
+
+    Reused by the head-office list, its CSV export, and the cross-area dashboard.
+    """
+    premises = list(premises_queryset.select_related("region").order_by("name"))
+    evaluations = rules.evaluate(premises_queryset, on=timezone.localdate())
+    return [PremisesCompliance(p, evaluations[p.pk]) for p in premises]
+
+
+@dataclass
+class HomePanel:
+    premises: list
+    no_account: bool
+    account_needs_confirming: bool
+    days_unconfirmed: int | None
+
+
+def home_panel(user):
+    """The NHSmail state of the premises a person works at, for their home page."""
+    premises = Premises.objects.filter(
+        pk__in=Membership.objects.current().filter(user=user).values("premises_id")
+    )
+    rows = organisation_compliance(premises)
+    if not rows:
+        return None
+    account = own_account(user)
+    return HomePanel(
+        premises=rows,
+        no_account=account is None,
+        account_needs_confirming=account is not None and rules.account_at_risk(account),
+        days_unconfirmed=rules.account_days_unconfirmed(account) if account else None,
+    )

@@ -1,0 +1,231 @@
+from collections import Counter
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import selectors as account_selectors
+from accounts.exports import csv_response
+from accounts.models import Organisation, User
+from accounts.permissions import Permission, has_permission, scope_for
+from accounts.views import _apply_form_errors
+
+from . import rules, selectors, services, tasks
+from .forms import AccountForm, ConfirmLiveForm, LinkForm, MailboxForm, StatusFilterForm
+from .models import MailboxLink, PersonalAccount
+from .validators import suggested_shared_mailbox
+
+PAGE_SIZE = 50
+
+
+def premises_nhsmail(request, pk):
+    premises = selectors.premises_for_nhsmail(request.user, pk)
+    context = {
+        "premises": premises,
+        "mailbox": selectors.mailbox_for_premises(premises),
+        "evaluation": selectors.evaluation_for(premises),
+        "rows": selectors.staff_rows(premises),
+        "can_manage": has_permission(request.user, Permission.MANAGE_NHSMAIL, premises),
+        "requests": selectors.account_requests_for_premises(premises),
+        "own_account": selectors.own_account(request.user),
+    }
+    return render(request, "nhsmail/premises.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def mailbox_edit(request, pk):
+    premises = selectors.premises_for_nhsmail(request.user, pk, Permission.MANAGE_NHSMAIL)
+    mailbox = selectors.mailbox_for_premises(premises)
+    staff_users = account_selectors.staff_for_premises(request.user, premises)
+    users = User.objects.filter(pk__in=staff_users.values("user_id")).order_by("full_name")
+    initial = {
+        "address": mailbox.address if mailbox else suggested_shared_mailbox(premises.ods_code),
+        "owners": list(mailbox.owners.all()) if mailbox else [],
+    }
+    form = MailboxForm(request.POST or None, initial=initial, staff_users=users)
+    if form.is_valid():
+        try:
+            services.mailbox_set(actor=request.user, premises=premises, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, "Shared mailbox saved")
+            return redirect("nhsmail_premises", pk=premises.pk)
+    return render(request, "nhsmail/mailbox_form.html", {"form": form, "premises": premises})
+
+
+@require_http_methods(["GET", "POST"])
+def link_create(request, pk):
+    premises = selectors.premises_for_nhsmail(request.user, pk, Permission.MANAGE_NHSMAIL)
+    linkable = (
+        PersonalAccount.objects.filter(
+            user_id__in=account_selectors.staff_for_premises(request.user, premises).values(
+                "user_id"
+            )
+        )
+        .exclude(links__in=MailboxLink.objects.current().filter(mailbox__premises=premises))
+        .select_related("user")
+    )
+    form = LinkForm(request.POST or None, accounts=linkable.order_by("user__full_name"))
+    if form.is_valid():
+        try:
+            services.link_create(
+                actor=request.user, premises=premises, account=form.cleaned_data["account"]
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(
+                request, f"{form.cleaned_data['account'].user.full_name}'s account is linked"
+            )
+            return redirect("nhsmail_premises", pk=premises.pk)
+    return render(request, "nhsmail/link_form.html", {"form": form, "premises": premises})
+
+
+@require_http_methods(["GET", "POST"])
+def link_end(request, pk):
+    link = selectors.link_for_user(request.user, pk)
+    premises = link.mailbox.premises
+    error = None
+    if request.method == "POST":
+        try:
+            services.link_end(actor=request.user, link=link)
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        else:
+            messages.success(request, f"{link.account.user.full_name}'s account is unlinked")
+            return redirect("nhsmail_premises", pk=premises.pk)
+    return render(
+        request, "nhsmail/link_end.html", {"link": link, "premises": premises, "error": error}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def account_confirm(request, pk):
+    account = selectors.account_for_user(request.user, pk)
+    form = ConfirmLiveForm(request.POST or None, initial={"confirmed_on": timezone.localdate()})
+    if form.is_valid():
+        try:
+            services.account_confirm_live(
+                actor=request.user, account=account, on=form.cleaned_data["confirmed_on"]
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, f"{account.address} confirmed in use")
+            return redirect(request.POST.get("next_page") or "nhsmail_my_account")
+    return render(request, "nhsmail/account_confirm.html", {"form": form, "account": account})
+
+
+@require_http_methods(["GET", "POST"])
+def my_account(request):
+    account = selectors.own_account(request.user)
+    initial = {"address": account.address, "status": account.status} if account else None
+    form = AccountForm(request.POST or None, initial=initial)
+    if form.is_valid():
+        try:
+            services.account_record(actor=request.user, person=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, "Your NHSmail account is saved")
+            return redirect("nhsmail_my_account")
+    context = {
+        "form": form,
+        "account": account,
+        "memberships": account_selectors.memberships_for_self(request.user),
+        "at_risk": account is not None and rules.account_at_risk(account),
+        "counted": account is not None and rules.account_is_counted(account),
+    }
+    return render(request, "nhsmail/my_account.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def get_account(request, pk):
+    premises = selectors.premises_for_nhsmail(request.user, pk)
+    error = None
+    if request.method == "POST":
+        try:
+            services.account_request_create(actor=request.user, premises=premises)
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        else:
+            messages.success(
+                request,
+                "Request sent. Your manager or head office will track it until your account "
+                "is live.",
+            )
+            return redirect("nhsmail_premises", pk=premises.pk)
+    context = {
+        "premises": premises,
+        "is_multiple": premises.organisation.kind == Organisation.Kind.MULTIPLE,
+        "is_member": premises.pk in scope_for(request.user).staff_premises_ids,
+        "error": error,
+    }
+    return render(request, "nhsmail/get_account.html", context)
+
+
+@require_POST
+def account_request_advance(request, pk):
+    account_request = selectors.account_request_for_user(request.user, pk)
+    try:
+        services.account_request_advance(actor=request.user, request=account_request)
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        stage = account_request.get_status_display().lower()
+        messages.success(request, f"{account_request.user.full_name}'s request is now: {stage}")
+    return redirect("nhsmail_premises", pk=account_request.premises_id)
+
+
+def organisation_nhsmail(request, pk):
+    organisation = account_selectors.organisation_get(request.user, pk, Permission.VIEW_COMPLIANCE)
+    filter_form = StatusFilterForm(request.GET or None)
+    status = filter_form.cleaned_data["status"] if filter_form.is_valid() else ""
+    premises = account_selectors.premises_for_user(request.user, Permission.VIEW_NHSMAIL).filter(
+        organisation=organisation
+    )
+    all_rows = selectors.organisation_compliance(premises)
+    counts = Counter(row.evaluation.status for row in all_rows)
+    rows = [row for row in all_rows if not status or row.evaluation.status == status]
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            f"nhsmail-{organisation.pk}-{timezone.localdate():%Y-%m-%d}.csv",
+            ["ODS code", "Premises", "ICB area", "Status", "Live linked accounts", "Reason"],
+            (
+                [
+                    row.premises.ods_code,
+                    row.premises.name,
+                    row.premises.region.name,
+                    row.evaluation.status.label,
+                    row.evaluation.count,
+                    row.evaluation.reason,
+                ]
+                for row in rows
+            ),
+        )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "organisation": organisation,
+        "page": page,
+        "filter_form": filter_form,
+        "status": status,
+        "counts": {"red": counts["red"], "amber": counts["amber"], "green": counts["green"]},
+        "csv_query": request.GET.urlencode(),
+    }
+    return render(request, "nhsmail/organisation.html", context)
+
+
+@require_POST
+def organisation_check_now(request, pk):
+    organisation = account_selectors.organisation_get(request.user, pk, Permission.VIEW_COMPLIANCE)
+    premises_ids = list(organisation.premises.values_list("id", flat=True))
+    tasks.evaluate_compliance.delay(premises_ids=premises_ids)
+    messages.success(
+        request, "Compliance check started. Refresh this page in a minute to see the results."
+    )
+    return redirect(reverse("nhsmail_organisation", args=[organisation.pk]))

@@ -1,0 +1,172 @@
+"""Reads for the API and its token pages.
+
+Every API list starts from the premises the token's admin may see with the permission
+the matching web page needs, narrowed to the token's organisation: another
+organisation's ids are simply absent, so they answer 404.
+"""
+
+from django.db.models import CharField, Exists, OuterRef, Q
+from django.db.models.functions import Cast
+from django.shortcuts import get_object_or_404
+
+from accounts.models import AuditEvent, Membership, Premises
+from accounts.permissions import Permission, scope_for
+from accounts.selectors import organisation_get
+from eps.models import TokenOrder
+from nhsmail.models import MailboxLink, PersonalAccount
+from smartcards.models import SmartcardRequest
+
+from ..models import ApiToken
+
+# Creating and revoking tokens is an organisation-wide write: head office and portal admins.
+TOKEN_PERMISSION = Permission.MANAGE_PREMISES
+
+
+def token_organisation_get(user, pk):
+    return organisation_get(user, pk, TOKEN_PERMISSION)
+
+
+def tokens_for_organisation(organisation):
+    return ApiToken.objects.filter(organisation=organisation).select_related(
+        "created_by", "revoked_by"
+    )
+
+
+def token_get(organisation, pk):
+    return get_object_or_404(tokens_for_organisation(organisation), pk=pk)
+
+
+# --- The API's scoped querysets ----------------------------------------------------------
+
+
+def premises_in_scope(request, permission=Permission.VIEW_PREMISES):
+    scope = scope_for(request.user)
+    return Premises.objects.filter(
+        scope.premises_filter(permission), organisation=request.auth.organisation
+    )
+
+
+def _audited_since(object_type, since, premises_ref="premises_id"):
+    return Exists(
+        AuditEvent.objects.filter(
+            premises_id=OuterRef(premises_ref),
+            object_type=object_type,
+            object_id=Cast(OuterRef("pk"), CharField()),
+            created_at__gte=since,
+        )
+    )
+
+
+def premises_for_api(request, since=None):
+    premises = premises_in_scope(request).select_related("region").order_by("pk")
+    if since is not None:
+        premises = premises.filter(
+            Q(created_at__gte=since)
+            | Exists(AuditEvent.objects.filter(premises_id=OuterRef("pk"), created_at__gte=since))
+        )
+    return premises
+
+
+def memberships_for_api(request, since=None, premises_id=None, current=None):
+    memberships = (
+        Membership.objects.filter(
+            premises__in=premises_in_scope(request, Permission.VIEW_STAFF).values("pk")
+        )
+        .select_related("user", "premises")
+        .order_by("pk")
+    )
+    if premises_id is not None:
+        memberships = memberships.filter(premises_id=premises_id)
+    if current is True:
+        memberships = memberships.filter(pk__in=Membership.objects.current().values("pk"))
+    elif current is False:
+        memberships = memberships.exclude(pk__in=Membership.objects.current().values("pk"))
+    if since is not None:
+        memberships = memberships.filter(
+            Q(start_date__gte=since.date())
+            | Q(end_date__gte=since.date())
+            | _audited_since("accounts.Membership", since)
+        )
+    return memberships
+
+
+def membership_for_api(request, pk, permission=Permission.VIEW_STAFF):
+    return get_object_or_404(
+        Membership.objects.filter(
+            premises__in=premises_in_scope(request, permission).values("pk")
+        ).select_related("user", "premises", "premises__organisation"),
+        pk=pk,
+    )
+
+
+def accounts_for_api(request, since=None):
+    staff = Membership.objects.current().filter(
+        user=OuterRef("user"),
+        premises__in=premises_in_scope(request, Permission.VIEW_NHSMAIL).values("pk"),
+    )
+    accounts = PersonalAccount.objects.filter(Exists(staff)).select_related("user").order_by("pk")
+    if since is not None:
+        accounts = accounts.filter(updated_at__gte=since)
+    return accounts
+
+
+def links_for_api(request, since=None):
+    links = (
+        MailboxLink.objects.filter(
+            mailbox__premises__in=premises_in_scope(request, Permission.VIEW_NHSMAIL).values("pk")
+        )
+        .select_related("account", "account__user", "mailbox")
+        .order_by("pk")
+    )
+    if since is not None:
+        links = links.filter(
+            Q(linked_on__gte=since.date())
+            | Q(unlinked_on__gte=since.date())
+            | _audited_since("nhsmail.MailboxLink", since, "mailbox__premises_id")
+        )
+    return links
+
+
+def link_for_api(request, pk):
+    return get_object_or_404(
+        links_for_api(request).filter(
+            mailbox__premises__in=premises_in_scope(request, Permission.MANAGE_NHSMAIL).values("pk")
+        ),
+        pk=pk,
+    )
+
+
+def smartcard_requests_for_api(request, since=None):
+    requests = (
+        SmartcardRequest.objects.filter(
+            premises__in=premises_in_scope(request, Permission.VIEW_HOLDER_PROFILE).values("pk")
+        )
+        .select_related("holder", "holder__user", "premises")
+        .order_by("pk")
+    )
+    if since is not None:
+        requests = requests.filter(
+            Q(raised_at__gte=since)
+            | Q(claimed_at__gte=since)
+            | Q(closed_at__gte=since)
+            | Q(escalated_at__gte=since)
+        )
+    return requests
+
+
+def token_orders_for_api(request, since=None):
+    orders = (
+        TokenOrder.objects.filter(
+            premises__in=premises_in_scope(request, Permission.VIEW_TOKENS).values("pk")
+        )
+        .select_related("premises")
+        .order_by("pk")
+    )
+    if since is not None:
+        orders = orders.filter(
+            Q(created_at__gte=since)
+            | Q(placed_on__gte=since.date())
+            | Q(received_on__gte=since.date())
+            | Q(cancelled_at__gte=since)
+        )
+    return orders

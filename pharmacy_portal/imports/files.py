@@ -1,0 +1,186 @@
+"""Reading an uploaded CSV or XLSX file as a stream of rows.
+
+CSV goes through the standard library's csv module, XLSX through openpyxl in read-only
+mode: neither holds the whole file in memory, so a 100,000-row file costs no more than a
+100-row one. Every way a file can be unreadable ends in FileProblem, whose message is
+shown to the person as it is.
+"""
+
+import codecs
+import csv
+import datetime
+import io
+import zipfile
+from dataclasses import dataclass
+
+from django.conf import settings
+
+CSV_EXTENSIONS = (".csv", ".txt")
+XLSX_EXTENSIONS = (".xlsx",)
+ZIP_MAGIC = b"PK\x03\x04"
+# The first cell of a row starting with this marks a comment, such as the hints row of
+# the portal's template files: such rows are skipped.
+COMMENT_MARK = "#"
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read. The message says why, in plain words."""
+
+
+@dataclass
+class Row:
+    number: int  # the spreadsheet's own row number, the header being row 1
+    cells: list
+
+
+def _size_text(size):
+    return f"{size / 1024 / 1024:.0f} MB"
+
+
+def check_upload(uploaded):
+    """Refuse what is not worth opening: wrong type, empty, too big."""
+    name = (uploaded.name or "").lower()
+    if not name.endswith(CSV_EXTENSIONS + XLSX_EXTENSIONS):
+        raise FileProblem(
+            "The file must be a CSV file (.csv) or an Excel workbook (.xlsx). "
+            "Save other spreadsheets, including older .xls files, as one of these first."
+        )
+    if uploaded.size == 0:
+        raise FileProblem("The file is empty")
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+    if uploaded.size > limit:
+        raise FileProblem(
+            f"The file is {_size_text(uploaded.size)}. The largest file the portal takes is "
+            f"{_size_text(limit)}: split it into smaller files."
+        )
+    uploaded.seek(0)
+    start = uploaded.read(4)
+    uploaded.seek(0)
+    is_zip = start == ZIP_MAGIC
+    if name.endswith(XLSX_EXTENSIONS) and not is_zip:
+        raise FileProblem(
+            "This file has an .xlsx name but is not an Excel workbook. Open it in Excel "
+            "and save it again as an Excel workbook (.xlsx)."
+        )
+    if name.endswith(CSV_EXTENSIONS) and is_zip:
+        raise FileProblem(
+            "This file has a .csv name but is an Excel workbook. Rename it to .xlsx, or save "
+            "it as CSV UTF-8 from Excel."
+        )
+    return "xlsx" if is_zip else "csv"
+
+
+def _csv_encoding(uploaded):
+    start = uploaded.read(4)
+    uploaded.seek(0)
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return "utf-8-sig"
+
+
+ENCODING_MESSAGE = (
+    "The file is not saved as UTF-8 text, so names with accents or symbols would be read "
+    "wrongly. In Excel choose File, Save as, and the type 'CSV UTF-8 (comma delimited)'."
+)
+
+
+def _csv_rows(uploaded):
+    uploaded.seek(0)
+    text = io.TextIOWrapper(uploaded.file, encoding=_csv_encoding(uploaded), newline="")
+    reader = csv.reader(text)
+    number = 0
+    try:
+        for cells in reader:
+            number += 1
+            yield Row(number, _clean_cells(cells, number))
+    except UnicodeDecodeError:
+        raise FileProblem(ENCODING_MESSAGE) from None
+    except csv.Error as error:
+        raise FileProblem(
+            f"Row {number + 1} of the file cannot be read as CSV ({error}). Check it was "
+            "saved as a CSV file."
+        ) from None
+    finally:
+        text.detach()
+
+
+def _clean_cells(cells, number):
+    cells = [cell.strip() for cell in cells]
+    if any("\x00" in cell for cell in cells):
+        # Not text a spreadsheet writes; and no database column may hold it.
+        raise FileProblem(
+            f"Row {number} of the file cannot be read as text: it holds a NUL character. "
+            "Check the file was saved as CSV UTF-8 or as an Excel workbook."
+        )
+    return cells
+
+
+def _cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _xlsx_rows(uploaded):
+    from openpyxl import load_workbook
+
+    uploaded.seek(0)
+    try:
+        # Formulas are read as typed (data_only=False) so a cell such as =HYPERLINK(...)
+        # reaches the formula check instead of slipping through as its cached value.
+        workbook = load_workbook(uploaded.file, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise FileProblem(
+            "The Excel workbook cannot be opened. Open it in Excel and save it again as an "
+            f"Excel workbook (.xlsx). ({type(error).__name__})"
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield Row(number, _clean_cells([_cell_text(value) for value in values], number))
+    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+        raise FileProblem(
+            f"The Excel workbook cannot be read ({type(error).__name__}). Save it again as an "
+            "Excel workbook (.xlsx)."
+        ) from None
+    finally:
+        workbook.close()
+
+
+def read_rows(uploaded):
+    """(header cells, iterator of data Rows). Blank and comment rows are left out."""
+    kind = check_upload(uploaded)
+    rows = _xlsx_rows(uploaded) if kind == "xlsx" else _csv_rows(uploaded)
+    header = None
+    for row in rows:
+        if not any(row.cells):
+            continue
+        header = row.cells
+        break
+    if header is None:
+        raise FileProblem("The file is empty")
+    while header and not header[-1]:
+        header.pop()
+
+    def data_rows():
+        limit = settings.IMPORT_MAX_ROWS
+        count = 0
+        for row in rows:
+            if not any(row.cells) or row.cells[0].startswith(COMMENT_MARK):
+                continue
+            count += 1
+            if count > limit:
+                raise FileProblem(
+                    f"The file has more than {limit:,} rows. Split it into smaller files."
+                )
+            yield row
+
+    return header, data_rows()

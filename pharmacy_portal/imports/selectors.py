@@ -1,0 +1,62 @@
+"""Reads for bulk import, scoped through the organisation the user may import into."""
+
+from django.db.models import CharField, Value
+from django.db.models.functions import Concat, Lower
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Membership
+from accounts.permissions import Permission
+from accounts.selectors import organisation_get, organisations_for_user
+
+from ..models import ImportRow, ImportRun
+
+# The organisation-wide write only head office and portal admins hold.
+IMPORT_PERMISSION = Permission.MANAGE_PREMISES
+
+
+def organisations_for_import(user):
+    return organisations_for_user(user, IMPORT_PERMISSION)
+
+
+def import_organisation_get(user, pk):
+    return organisation_get(user, pk, IMPORT_PERMISSION)
+
+
+def runs_for_organisation(organisation):
+    return (
+        ImportRun.objects.filter(organisation=organisation)
+        .select_related("uploaded_by")
+        .order_by("-uploaded_at", "-id")
+    )
+
+
+def run_get(user, pk):
+    organisations = organisations_for_import(user).values("pk")
+    return get_object_or_404(
+        ImportRun.objects.filter(organisation__in=organisations).select_related(
+            "organisation", "uploaded_by", "applied_by"
+        ),
+        pk=pk,
+    )
+
+
+def rows_with_action(run, action):
+    return ImportRow.objects.filter(run=run, action=action).order_by("number")
+
+
+def missing_memberships(run):
+    """Current memberships at the organisation's premises whose person and premises are
+    not on the staff list: what a full staff list offers to end."""
+    listed = ImportRow.objects.filter(run=run).values("key")
+    return (
+        Membership.objects.current()
+        .filter(premises__organisation=run.organisation)
+        .annotate(
+            import_key=Concat(
+                Lower("user__email"), Value("|"), "premises__ods_code", output_field=CharField()
+            )
+        )
+        .exclude(import_key__in=listed)
+        .select_related("user", "premises")
+        .order_by("premises__name", "user__full_name")
+    )

@@ -1,0 +1,189 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.exports import csv_response
+
+from ..models import ImportRow, ImportRun
+from . import selectors, services
+from .files import COMMENT_MARK
+from .forms import EndMissingForm, UploadForm
+from .kinds import KINDS
+
+PAGE_SIZE = 25
+PREVIEW_ROWS = 100
+
+
+def _apply_form_errors(form, error):
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+def import_index(request):
+    organisations = list(selectors.organisations_for_import(request.user))
+    if not organisations:
+        raise Http404
+    return render(request, "imports/index.html", {"organisations": organisations})
+
+
+@require_http_methods(["GET", "POST"])
+def import_home(request, pk):
+    organisation = selectors.import_organisation_get(request.user, pk)
+    bound = request.method == "POST"
+    form = UploadForm(request.POST if bound else None, request.FILES if bound else None)
+    if bound and form.is_valid():
+        try:
+            run = services.import_upload(
+                actor=request.user,
+                organisation=organisation,
+                kind=form.cleaned_data["kind"],
+                uploaded_file=form.cleaned_data["file"],
+                is_full_staff_list=form.cleaned_data["is_full_staff_list"],
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            return redirect("import_run", pk=run.pk)
+    page = Paginator(selectors.runs_for_organisation(organisation), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "organisation": organisation,
+        "form": form,
+        "page": page,
+        "kinds": [(kind, KINDS[kind]) for kind in ImportRun.Kind],
+    }
+    return render(request, "imports/home.html", context)
+
+
+def import_template(request, pk, kind):
+    organisation = selectors.import_organisation_get(request.user, pk)
+    if kind not in KINDS:
+        raise Http404
+    spec = KINDS[kind]
+    hints = [column.hint for column in spec.columns]
+    hints[0] = f"{COMMENT_MARK} {hints[0]} (this hints row is skipped)"
+    response = csv_response(
+        f"{organisation.pk}-{kind}-import-template.csv",
+        [column.header for column in spec.columns],
+        [hints],
+    )
+    return response
+
+
+def _preview_context(run):
+    context = {"run": run, "spec": KINDS[run.kind]}
+    if run.status in (ImportRun.Status.READY, ImportRun.Status.BLOCKED, ImportRun.Status.APPLIED):
+        for name, action in (
+            ("errors", ImportRow.Action.ERROR),
+            ("changes", ImportRow.Action.CHANGE),
+            ("adds", ImportRow.Action.ADD),
+        ):
+            context[name] = list(selectors.rows_with_action(run, action)[:PREVIEW_ROWS])
+        context["preview_rows"] = PREVIEW_ROWS
+    if run.kind == ImportRun.Kind.STAFF and run.is_full_staff_list and not run.missing_ended_at:
+        missing = selectors.missing_memberships(run)
+        context["missing"] = list(missing[:PREVIEW_ROWS])
+        context["missing_count"] = missing.count()
+    return context
+
+
+def import_run(request, pk):
+    run = selectors.run_get(request.user, pk)
+    context = _preview_context(run)
+    if run.is_busy:
+        context["progress"] = services.progress_get(run)
+    return render(request, "imports/run.html", context)
+
+
+def import_progress(request, pk):
+    run = selectors.run_get(request.user, pk)
+    if not run.is_busy:
+        # Done: htmx reloads the page, which now shows the preview or the outcome.
+        response = render(request, "imports/_progress.html", {"run": run, "finished": True})
+        response["HX-Refresh"] = "true"
+        return response
+    return render(
+        request,
+        "imports/_progress.html",
+        {"run": run, "progress": services.progress_get(run)},
+    )
+
+
+def import_rows_csv(request, pk):
+    run = selectors.run_get(request.user, pk)
+    rows = (
+        ImportRow.objects.filter(run=run)
+        .order_by("number")
+        .values_list("number", "action", "errors", "changes")
+        .iterator(chunk_size=2000)
+    )
+
+    def lines():
+        for number, action, errors, changes in rows:
+            problems = "; ".join(f"{e['column']}: {e['message']}".lstrip(": ") for e in errors)
+            changed = "; ".join(f"{name}: {old} -> {new}" for name, (old, new) in changes.items())
+            yield [number, action, problems, changed]
+
+    return csv_response(
+        f"import-{run.pk}-rows.csv", ["Row", "Outcome", "Errors", "Changes"], lines()
+    )
+
+
+@require_POST
+def import_confirm(request, pk):
+    run = selectors.run_get(request.user, pk)
+    try:
+        run = services.import_confirm(actor=request.user, run=run)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("import_run", pk=run.pk)
+    if run.status == ImportRun.Status.APPLIED:
+        messages.success(
+            request,
+            f"Imported {run.file_name}: {run.add_count} added, {run.change_count} changed, "
+            f"{run.unchanged_count} unchanged",
+        )
+    elif run.status == ImportRun.Status.BLOCKED:
+        messages.error(
+            request,
+            "Nothing was imported: the portal's records changed since the preview and some "
+            "rows no longer fit. The rows in error are listed below.",
+        )
+    return redirect("import_run", pk=run.pk)
+
+
+@require_POST
+def import_discard(request, pk):
+    run = selectors.run_get(request.user, pk)
+    try:
+        services.import_discard(actor=request.user, run=run)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("import_run", pk=run.pk)
+    messages.success(request, f"{run.file_name} discarded. Nothing was imported from it.")
+    return redirect("import_home", pk=run.organisation_id)
+
+
+@require_http_methods(["GET", "POST"])
+def import_end_missing(request, pk):
+    run = selectors.run_get(request.user, pk)
+    if not (run.kind == ImportRun.Kind.STAFF and run.is_full_staff_list):
+        raise Http404
+    form = EndMissingForm(request.POST if request.method == "POST" else None)
+    if run.status == ImportRun.Status.APPLIED and not run.missing_ended_at and form.is_valid():
+        try:
+            run = services.import_end_missing(
+                actor=request.user, run=run, end_date=form.cleaned_data["end_date"]
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, f"Ended {run.missing_ended_count} memberships")
+            return redirect("import_run", pk=run.pk)
+    missing = selectors.missing_memberships(run)
+    page = Paginator(missing, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "imports/end_missing.html", {"run": run, "form": form, "page": page})

@@ -1,0 +1,158 @@
+"""Tables of the project app: bulk import runs and head-office API tokens."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Organisation
+
+
+class ImportRun(models.Model):
+    """One uploaded file, from its preview to its outcome. Kept as the record of the import."""
+
+    class Kind(models.TextChoices):
+        PREMISES = "premises", "Premises"
+        STAFF = "staff", "Staff memberships"
+        NHSMAIL = "nhsmail", "NHSmail accounts and links"
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", "Checking"
+        READY = "ready", "Ready to confirm"
+        BLOCKED = "blocked", "Has errors"
+        APPLYING = "applying", "Importing"
+        APPLIED = "applied", "Imported"
+        DISCARDED = "discarded", "Discarded"
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="import_runs"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    file_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    # A staff file that lists everyone: the preview then offers to end the memberships of
+    # people missing from it (never without a separate confirmation).
+    is_full_staff_list = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
+    total_rows = models.PositiveIntegerField(default=0)
+    add_count = models.PositiveIntegerField(default=0)
+    change_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+    missing_ended_count = models.PositiveIntegerField(default=0)
+    missing_ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "-uploaded_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} import of {self.file_name}"
+
+    @property
+    def is_busy(self):
+        return self.status in (self.Status.CHECKING, self.Status.APPLYING)
+
+
+class ImportRow(models.Model):
+    """One data row of an uploaded file, staged in the database until the run is applied.
+
+    Rows live here rather than in a file so any web process or worker can read them, and
+    so checking and applying stream them in chunks whatever the file's size.
+    """
+
+    class Action(models.TextChoices):
+        ADD = "add", "Add"
+        CHANGE = "change", "Change"
+        UNCHANGED = "unchanged", "Unchanged"
+        ERROR = "error", "Error"
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rows")
+    # The row's number in the spreadsheet, counting the header as row 1.
+    number = models.PositiveIntegerField()
+    data = models.JSONField(default=dict)
+    # What identifies the row's subject (an ODS code, an email, "email|ODS"): duplicates
+    # in a file and people missing from a full staff list are found by it.
+    key = models.CharField(max_length=300, blank=True)
+    action = models.CharField(max_length=10, choices=Action.choices, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    # The invitation this row created, and when its email was queued.
+    invitation_id = models.BigIntegerField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="one_import_row_per_number")
+        ]
+        indexes = [
+            models.Index(fields=["run", "action", "number"]),
+            models.Index(fields=["run", "key"]),
+        ]
+
+    def __str__(self):
+        return f"Row {self.number} of {self.run}"
+
+
+def hash_api_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A head-office system's key to the API for one organisation.
+
+    Shown once when created; only its sha256 is stored. It acts for the admin who created
+    it, and only within its organisation.
+    """
+
+    PREFIX = "pdp_"
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    # The first characters, shown in lists so people can tell tokens apart.
+    token_prefix = models.CharField(max_length=12)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="api_token_expires_after_creation",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.organisation})"
+
+    @classmethod
+    def new_token(cls):
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+    @property
+    def is_usable(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()

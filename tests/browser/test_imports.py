@@ -1,0 +1,64 @@
+import pytest
+
+from accounts.models import Organisation
+from tests.browser.helpers import assert_accessible, sign_in
+
+STAFF_CSV = (
+    "Email address,Full name,Premises ODS code,Job role,Premises manager\n"
+    "new.starter@pennine.example,New Starter,{ods},Dispenser,no\n"
+)
+
+
+@pytest.mark.browser
+def test_head_office_imports_a_staff_file(page, live_server, demo_world, tmp_path):
+    organisation = Organisation.objects.get(name="Pennine Pharmacy Group")
+    premises = organisation.premises.order_by("name").first()
+    staff_file = tmp_path / "starters.csv"
+    staff_file.write_text(STAFF_CSV.format(ods=premises.ods_code), encoding="utf-8")
+
+    sign_in(page, live_server, "headoffice@demo.portal.test")
+    page.get_by_role("link", name="Bulk import").click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Pennine Pharmacy Group").click()
+    assert_accessible(page)
+
+    page.get_by_label("Staff memberships").check()
+    page.locator("input[type=file][name=file]").set_input_files(str(staff_file))
+    page.get_by_role("button", name="Upload and preview").click()
+    assert page.get_by_text("Nothing has been saved yet").is_visible()
+    assert page.get_by_role("cell", name="new.starter@pennine.example").is_visible()
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Confirm and import").click()
+    assert page.get_by_text("1 added, 0 changed, 0 unchanged").is_visible()
+    assert_accessible(page)
+
+    page.goto(f"/premises/{premises.pk}/")
+    assert page.get_by_text("new.starter@pennine.example").first.is_visible()
+    assert_accessible(page)
+
+
+@pytest.mark.browser
+def test_head_office_sees_row_errors_and_api_docs(page, live_server, demo_world, tmp_path):
+    bad_file = tmp_path / "bad.csv"
+    bad_file.write_text(STAFF_CSV.format(ods="XX1"), encoding="utf-8")
+    organisation = Organisation.objects.get(name="Pennine Pharmacy Group")
+
+    sign_in(page, live_server, "headoffice@demo.portal.test")
+    page.goto(f"/organisations/{organisation.pk}/imports/")
+    page.get_by_label("Staff memberships").check()
+    page.locator("input[type=file][name=file]").set_input_files(str(bad_file))
+    page.get_by_role("button", name="Upload and preview").click()
+    assert page.get_by_text("Nothing can be imported from this file yet").is_visible()
+    assert page.get_by_role("cell", name="Premises ODS code").is_visible()
+    assert_accessible(page)
+
+    page.goto(f"/organisations/{organisation.pk}/imports/")
+    page.get_by_role("link", name="API tokens for head-office systems").click()
+    assert_accessible(page)
+    page.get_by_label("Name").fill("HR nightly sync")
+    page.get_by_role("button", name="Create token").click()
+    assert page.get_by_role("heading", name="API token created").is_visible()
+    assert_accessible(page)
+    page.goto("/api/docs/")
+    assert_accessible(page)

@@ -1,0 +1,172 @@
+"""Certificate reminders and escalations: each sent once, however often the jobs run."""
+
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import AuditEvent
+from smartcards import services, tasks
+from smartcards.models import SmartcardRequest
+from tests.factories import UnlockerCoverFactory, UserFactory
+from tests.smartcards.factories import SmartcardRequestFactory, claimed, holder_for
+
+pytestmark = pytest.mark.django_db
+
+EXPIRES = datetime(2026, 12, 31).date()
+
+
+def on(day):
+    return time_machine.travel(
+        timezone.make_aware(datetime.combine(day, datetime.min.time()) + timedelta(hours=7)),
+        tick=False,
+    )
+
+
+def run_reminders(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return tasks.send_certificate_reminders.delay().get()
+
+
+def recipients():
+    return sorted(message.to[0] for message in mail.outbox)
+
+
+class TestCertificateReminders:
+    @pytest.fixture
+    def expiring(self, world):
+        return holder_for(world.staff, certificate_expires_on=EXPIRES)
+
+    def test_nothing_before_the_window(self, world, expiring, django_capture_on_commit_callbacks):
+        with on(EXPIRES - timedelta(days=91)):
+            assert run_reminders(django_capture_on_commit_callbacks) == 0
+        assert mail.outbox == []
+
+    def test_entering_the_window_then_close_to_expiry(
+        self, world, expiring, django_capture_on_commit_callbacks
+    ):
+        with on(EXPIRES - timedelta(days=90)):
+            assert run_reminders(django_capture_on_commit_callbacks) == 1
+            assert run_reminders(django_capture_on_commit_callbacks) == 0
+        # The holder and their premises manager, once each.
+        assert recipients() == sorted([world.staff.email, world.manager.email])
+        assert mail.outbox[0].subject == "Smartcard certificates can now be renewed"
+        manager_mail = next(m for m in mail.outbox if m.to == [world.manager.email])
+        assert "Sam Staff's smartcard" in manager_mail.body
+        assert f"?holder={expiring.pk}&kind=renew" in manager_mail.body
+
+        mail.outbox.clear()
+        with on(EXPIRES - timedelta(days=30)):
+            assert run_reminders(django_capture_on_commit_callbacks) == 0
+        with on(EXPIRES - timedelta(days=14)):
+            assert run_reminders(django_capture_on_commit_callbacks) == 1
+            assert run_reminders(django_capture_on_commit_callbacks) == 0
+        assert recipients() == sorted([world.staff.email, world.manager.email])
+        assert "expire on 31 December 2026" in mail.outbox[0].subject
+        assert "in 14 days" in mail.outbox[0].body
+        assert (
+            AuditEvent.objects.filter(
+                action__startswith="smartcard_holder.reminder_", actor_label__startswith="system:"
+            ).count()
+            == 2
+        )
+
+    def test_late_record_gets_only_the_final_reminder(
+        self, world, expiring, django_capture_on_commit_callbacks
+    ):
+        with on(EXPIRES - timedelta(days=5)):
+            run_reminders(django_capture_on_commit_callbacks)
+            run_reminders(django_capture_on_commit_callbacks)
+        assert len(mail.outbox) == 2  # holder and manager, one reminder each
+
+    def test_expired_certificates_get_no_reminder(
+        self, world, expiring, django_capture_on_commit_callbacks
+    ):
+        with on(EXPIRES + timedelta(days=1)):
+            assert run_reminders(django_capture_on_commit_callbacks) == 0
+
+    def test_a_renewed_card_starts_a_new_cycle(
+        self, world, expiring, django_capture_on_commit_callbacks
+    ):
+        with on(EXPIRES - timedelta(days=10)):
+            run_reminders(django_capture_on_commit_callbacks)
+        expiring.certificate_expires_on = EXPIRES + timedelta(days=730)
+        expiring.save()
+        mail.outbox.clear()
+        with on(EXPIRES + timedelta(days=730 - 90)):
+            assert run_reminders(django_capture_on_commit_callbacks) == 1
+        assert len(mail.outbox) == 2
+
+    def test_the_single_task_is_idempotent(
+        self, world, expiring, django_capture_on_commit_callbacks
+    ):
+        with on(EXPIRES - timedelta(days=60)), django_capture_on_commit_callbacks(execute=True):
+            assert tasks.send_certificate_reminder.delay(expiring.pk).get() == "renewal"
+            assert tasks.send_certificate_reminder.delay(expiring.pk).get() is None
+            assert tasks.send_certificate_reminder.delay(999999).get() is None
+        assert len(mail.outbox) == 2
+
+
+class TestEscalation:
+    @pytest.fixture
+    def waiting(self, world):
+        holder = holder_for(world.staff)
+        smartcard_request = SmartcardRequestFactory(
+            holder=holder, premises=world.premises, urgent=True
+        )
+        SmartcardRequest.objects.filter(pk=smartcard_request.pk).update(
+            waiting_since=timezone.now() - timedelta(minutes=31)
+        )
+        return smartcard_request
+
+    def run(self, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            return tasks.escalate_waiting_requests.delay().get()
+
+    def test_escalates_once_to_covering_unlockers_and_admins(
+        self, world, waiting, django_capture_on_commit_callbacks
+    ):
+        org_unlocker = UnlockerCoverFactory(
+            premises=None, organisation=world.premises.organisation
+        ).unlocker
+        UserFactory(is_portal_admin=True, is_active=False)
+        elsewhere = UnlockerCoverFactory(premises=world.other_premises).unlocker
+        assert self.run(django_capture_on_commit_callbacks) == 1
+        assert self.run(django_capture_on_commit_callbacks) == 0
+        assert recipients() == sorted(
+            [world.unlocker.email, org_unlocker.email, world.portal_admin.email]
+        )
+        assert elsewhere.email not in recipients()
+        assert mail.outbox[0].subject.startswith("Urgent smartcard request waiting unclaimed")
+        assert "more than 30 minutes" in mail.outbox[0].body
+        waiting.refresh_from_db()
+        assert waiting.escalated_at is not None
+        assert waiting.events.filter(action="escalated").count() == 1
+        assert AuditEvent.objects.filter(action="smartcard_request.escalated").count() == 1
+
+    def test_not_before_the_configured_time(
+        self, world, waiting, settings, django_capture_on_commit_callbacks
+    ):
+        settings.SMARTCARD_ESCALATE_AFTER_MINUTES = 45
+        assert self.run(django_capture_on_commit_callbacks) == 0
+        assert mail.outbox == []
+
+    def test_claimed_requests_are_not_escalated(
+        self, world, waiting, django_capture_on_commit_callbacks
+    ):
+        claimed(waiting, world.unlocker)
+        assert self.run(django_capture_on_commit_callbacks) == 0
+        assert services.smartcard_request_escalate(request_id=waiting.pk) is False
+
+    def test_released_request_waits_afresh(
+        self, world, waiting, django_capture_on_commit_callbacks
+    ):
+        self.run(django_capture_on_commit_callbacks)
+        services.smartcard_request_claim(actor=world.unlocker, smartcard_request=waiting)
+        services.smartcard_request_release(actor=world.unlocker, smartcard_request=waiting)
+        mail.outbox.clear()
+        assert self.run(django_capture_on_commit_callbacks) == 0
+        with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+            assert self.run(django_capture_on_commit_callbacks) == 1

@@ -1,0 +1,101 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from smartcards.validators import (
+    PASSCODE_MESSAGE,
+    normalise_uuid,
+    passcode_like_runs,
+    validate_no_passcode,
+    validate_phone,
+    validate_uuid,
+)
+from tests.smartcards.factories import SmartcardHolderFactory
+
+UUID = "555500009999"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "123456",
+        "my passcode is 1234567",
+        "12345678 please",
+        "12 34 56",
+        "1234-5678",
+        "１２３４５６",  # full-width digits
+        "٣٤٥٦٧٨",  # Arabic-Indic digits
+        "pin:654321.",
+        "87654321 is not part of the UUID",
+    ],
+)
+def test_passcode_like_text_is_refused(text):
+    with pytest.raises(ValidationError) as caught:
+        validate_no_passcode(text, UUID)
+    assert caught.value.messages == [PASSCODE_MESSAGE]
+    assert "Never share your passcode" in PASSCODE_MESSAGE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Locked after lunch",
+        "12345",  # 5 digits: too short for a passcode
+        "123456789",  # 9 digits: too long
+        "My UUID is 555500009999",
+        "UUID 5555 0000 9999",
+        "the last digits are 00009999",  # part of the holder's own UUID
+        "Call the RA on 01484 355220 or 0845 127 2600",
+        "Expires 27/03/2026",
+        "In from 9 to 5, room 12",
+    ],
+)
+def test_ordinary_text_is_allowed(text):
+    validate_no_passcode(text, UUID)
+
+
+def test_uuid_parts_only_count_for_that_holder():
+    assert passcode_like_runs("00009999", uuid="") == ["00009999"]
+    assert passcode_like_runs("00009999", uuid=UUID) == []
+
+
+@pytest.mark.parametrize("value", ["5555 0000 9999", "5555-0000-9999", " 555500009999 "])
+def test_uuid_is_normalised(value):
+    assert normalise_uuid(value) == UUID
+    validate_uuid(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "12345678901",
+        "1234567890123",
+        "abcdefghijkl",
+        "５５５５１２３４５６７８",
+        "5555 1234 567x",
+    ],
+)
+def test_bad_uuid(value):
+    with pytest.raises(ValidationError, match="12-digit UUID"):
+        validate_uuid(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["0845 127 2600", "01484 355220", "+44 1484 355220", "(01484) 355-220"]
+)
+def test_good_phone(value):
+    validate_phone(value)
+
+
+@pytest.mark.parametrize("value", ["", "12345", "call me", "0845 127 2600 ext", "0" * 20])
+def test_bad_phone(value):
+    with pytest.raises(ValidationError, match="UK phone number"):
+        validate_phone(value)
+
+
+@pytest.mark.django_db
+def test_database_refuses_a_uuid_that_is_not_12_digits():
+    with pytest.raises(IntegrityError):
+        SmartcardHolderFactory(uuid="12345")
