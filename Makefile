@@ -42,7 +42,8 @@ demo-codes: install ## Print the current two-factor codes of the demo personas
 
 # Tests run on every core (pytest-xdist); PYTEST_WORKERS=0 runs them in one process.
 test: install ## Install and run the whole suite (uses DATABASE_URL and REDIS_URL when set)
-	$(UV) run --frozen pytest -n $${PYTEST_WORKERS:-auto} --dist loadgroup $(PYTEST_ARGS)
+	$(UV) run --frozen pytest -n $${PYTEST_WORKERS:-auto} -m "not real_worker" $(PYTEST_ARGS)
+	$(UV) run --frozen python -m tests.run_worker_tests $(PYTEST_ARGS)
 
 lint: install ## Lint and check formatting
 	$(UV) run --frozen ruff check .

@@ -119,16 +119,21 @@ def real_celery_worker(transactional_db, settings):
     from celery.contrib.testing.worker import start_worker
 
     celery_app.conf.task_always_eager = False
+    # Messages an earlier test left in the queue (an email queued as its worker stopped)
+    # must not be taken by this test's worker.
+    celery_app.control.purge()
     with start_worker(
         celery_app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
     ):
         yield celery_app
+    celery_app.control.purge()
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    # With pytest-xdist, every test that starts a real Celery worker runs on the same
-    # xdist worker (--dist loadgroup): two workers consuming one Redis queue at once
-    # could take each other's tasks into the wrong test database.
+    # Tests that start a real Celery worker are marked `real_worker`: `make test` runs
+    # them one per process after the rest, because a worker thread started in one test
+    # can leave consumers and late messages behind that disturb the next.
     for item in items:
         if "real_celery_worker" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("celery"))
+            item.add_marker(pytest.mark.real_worker)
