@@ -9,6 +9,16 @@ from .validators import normalise_ods_code, normalise_postcode, validate_ods_cod
 from .widgets import NHSDateField
 
 
+def apply_form_errors(form, error):
+    """Show a service's ValidationError on the form: next to the field it names, or at the
+    top of the form when it names none (a service may raise either kind)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
 class NHSForm(forms.Form):
     """A form rendered by crispy-forms with the NHS.UK pack and one submit button."""
 

@@ -28,6 +28,7 @@ from .forms import (
     PremisesForm,
     TokenForm,
     UnlockerCoverForm,
+    apply_form_errors,
 )
 from .permissions import Permission, has_permission
 
@@ -41,11 +42,6 @@ def _safe_next(request, default="home"):
     ):
         return target
     return reverse(default)
-
-
-def _apply_form_errors(form, error):
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 # --- Two-factor authentication -----------------------------------------------------------
@@ -183,7 +179,7 @@ def premises_create(request, organisation_pk):
                 actor=request.user, organisation=organisation, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, f"{premises.name} ({premises.ods_code}) added")
             return redirect("premises_detail", pk=premises.pk)
@@ -201,7 +197,7 @@ def premises_edit(request, pk):
         try:
             services.premises_update(actor=request.user, premises=original, **form.cleaned_data)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, "Premises details saved")
             return redirect("premises_detail", pk=original.pk)
@@ -222,7 +218,7 @@ def staff_invite(request, pk):
                 actor=request.user, premises=premises, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             if token is None:
                 messages.success(
@@ -246,7 +242,7 @@ def membership_end(request, pk):
         try:
             services.membership_end(actor=request.user, membership=membership, **form.cleaned_data)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(
                 request,

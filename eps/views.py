@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.forms import apply_form_errors
 from accounts.permissions import Permission, has_permission, scope_for
 
 from . import selectors, services
@@ -34,14 +35,6 @@ from .pcse import PCSE_ONLINE_URL
 PAGE_SIZE = 50
 RECENT_MOVEMENTS = 10
 Status = TokenOrder.Status
-
-
-def _apply_form_errors(form, error):
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _usage_form(premises, data=None):
@@ -82,7 +75,7 @@ def usage_record(request, pk):
                 actor=request.user, premises=premises, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             quantity = form.cleaned_data["quantity"]
             messages.success(
@@ -103,7 +96,7 @@ def count_record(request, pk):
                 actor=request.user, premises=premises, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(
                 request,
@@ -134,7 +127,7 @@ def settings_edit(request, pk):
                 actor=request.user, premises=premises, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, "Token settings saved")
             return redirect("tokens_premises", pk=premises.pk)
@@ -167,7 +160,7 @@ def order_create(request, pk):
                 actor=request.user, premises=premises, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(
                 request,
@@ -213,7 +206,7 @@ def _order_action(
         try:
             service(actor=request.user, order=order, **form.cleaned_data)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, done(order))
             return redirect("tokens_order_detail", pk=order.pk)
@@ -291,7 +284,7 @@ def order_escalate(request, pk):
         try:
             services.token_order_escalate(actor=request.user, order=order, **form.cleaned_data)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, "Chase recorded on the order")
             return redirect("tokens_order_detail", pk=order.pk)
@@ -331,7 +324,7 @@ def orderers(request, pk):
                 actor=request.user, premises=premises, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, f"{orderer.user.full_name} added as a PCSE orderer")
             return redirect("tokens_orderers", pk=premises.pk)

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
 from accounts.exports import csv_response
+from accounts.forms import apply_form_errors
 from accounts.models import Organisation, User
 from accounts.permissions import Permission, has_permission, scope_for
-from accounts.views import _apply_form_errors
 
 from . import rules, selectors, services, tasks
 from .forms import AccountForm, ConfirmLiveForm, LinkForm, MailboxForm, StatusFilterForm
@@ -51,7 +51,7 @@ def mailbox_edit(request, pk):
         try:
             services.mailbox_set(actor=request.user, premises=premises, **form.cleaned_data)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, "Shared mailbox saved")
             return redirect("nhsmail_premises", pk=premises.pk)
@@ -77,7 +77,7 @@ def link_create(request, pk):
                 actor=request.user, premises=premises, account=form.cleaned_data["account"]
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(
                 request, f"{form.cleaned_data['account'].user.full_name}'s account is linked"
@@ -114,7 +114,7 @@ def account_confirm(request, pk):
                 actor=request.user, account=account, on=form.cleaned_data["confirmed_on"]
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, f"{account.address} confirmed in use")
             return redirect(request.POST.get("next_page") or "nhsmail_my_account")
@@ -130,7 +130,7 @@ def my_account(request):
         try:
             services.account_record(actor=request.user, person=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, "Your NHSmail account is saved")
             return redirect("nhsmail_my_account")

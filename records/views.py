@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors as account_selectors
+from accounts.forms import apply_form_errors
 from accounts.permissions import Permission, has_permission
 
 from . import selectors, services
@@ -24,11 +25,6 @@ from .readiness import is_eligible, not_eligible_reason
 from .rendering import render_markdown
 
 PAGE_SIZE = 50
-
-
-def _apply_form_errors(form, error):
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 # --- Guidance ----------------------------------------------------------------------------
@@ -79,7 +75,7 @@ def guidance_create(request):
         try:
             page = services.guidance_page_create(actor=request.user, **_guidance_fields(form))
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, f"“{page.title}” created")
             return redirect("guidance_page", slug=page.slug)
@@ -114,9 +110,9 @@ def guidance_edit(request, slug):
             data["version"] = str(selectors.guidance_page_for_editing(request.user, slug).version)
             form = GuidancePageForm(data, initial=initial)
             form.is_valid()
-            _apply_form_errors(form, conflict)
+            apply_form_errors(form, conflict)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, f"“{page.title}” saved as version {page.version}")
             return redirect("guidance_page", slug=page.slug)
@@ -180,7 +176,7 @@ def readiness_edit(request, pk):
                 actor=request.user, membership=membership, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(
                 request, f"SCR readiness for {membership.user.full_name} saved and confirmed"
@@ -302,7 +298,7 @@ def scr_governance_edit(request, pk):
                 trained_on=form.cleaned_data["trained_on"],
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(
                 request, f"{sgp.user.full_name} is the SCR governance person for {organisation}"

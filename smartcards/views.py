@@ -8,8 +8,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
 from accounts.exports import csv_response
+from accounts.forms import apply_form_errors
 from accounts.permissions import Permission, has_permission, scope_for
-from accounts.views import _apply_form_errors
 
 from . import selectors, services
 from .forms import (
@@ -63,7 +63,7 @@ def my_card_edit(request):
                 actor=request.user, person=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, "Your smartcard details are saved")
             return redirect("smartcard_my_card")
@@ -99,7 +99,7 @@ def request_create(request):
                 note=data["note"],
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(
                 request, "Request sent. An unlocker covering your premises will pick it up."
@@ -147,7 +147,7 @@ def request_cancel(request, pk):
                 actor=request.user, smartcard_request=smartcard_request, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, "Request cancelled")
             return redirect("smartcard_request_detail", pk=smartcard_request.pk)
@@ -230,7 +230,7 @@ def _closing_page(request, pk, form_class, service, template, success, doing):
         try:
             service(actor=request.user, smartcard_request=smartcard_request, **form.cleaned_data)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, success)
             return redirect("smartcard_request_detail", pk=smartcard_request.pk)
@@ -337,7 +337,7 @@ def staff_request_create(request, pk):
                 note=data["note"],
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, f"Request sent for {smartcard_request.holder.user.full_name}")
             return redirect("smartcard_request_detail", pk=smartcard_request.pk)
@@ -361,7 +361,7 @@ def staff_card_edit(request, pk, user_pk):
                 actor=request.user, person=person, premises=premises, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, f"{person.full_name}'s smartcard details are saved")
             return redirect("smartcard_premises", pk=premises.pk)
@@ -467,7 +467,7 @@ def authority_edit(request, region_pk):
                 actor=request.user, region=region, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, f"Registration Authority for {region.name} saved")
             return redirect("smartcard_authority_list")

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.exports import csv_response
+from accounts.forms import apply_form_errors
 
 from ..models import ImportRow, ImportRun
 from . import selectors, services
@@ -15,11 +16,6 @@ from .kinds import KINDS
 
 PAGE_SIZE = 25
 PREVIEW_ROWS = 100
-
-
-def _apply_form_errors(form, error):
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 def import_index(request):
@@ -44,7 +40,7 @@ def import_home(request, pk):
                 is_full_staff_list=form.cleaned_data["is_full_staff_list"],
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             return redirect("import_run", pk=run.pk)
     page = Paginator(selectors.runs_for_organisation(organisation), PAGE_SIZE).get_page(
@@ -180,7 +176,7 @@ def import_end_missing(request, pk):
                 actor=request.user, run=run, end_date=form.cleaned_data["end_date"]
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, f"Ended {run.missing_ended_count} memberships")
             return redirect("import_run", pk=run.pk)
