@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import Organisation
 from tests.browser.helpers import assert_accessible, sign_in
@@ -25,16 +26,16 @@ def test_head_office_imports_a_staff_file(page, live_server, demo_world, tmp_pat
     page.get_by_label("Staff memberships").check()
     page.locator("input[type=file][name=file]").set_input_files(str(staff_file))
     page.get_by_role("button", name="Upload and preview").click()
-    assert page.get_by_text("Nothing has been saved yet").is_visible()
-    assert page.get_by_role("cell", name="new.starter@pennine.example").is_visible()
+    expect(page.get_by_text("Nothing has been saved yet")).to_be_visible()
+    expect(page.get_by_role("cell", name="new.starter@pennine.example")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("button", name="Confirm and import").click()
-    assert page.get_by_text("1 added, 0 changed, 0 unchanged").is_visible()
+    expect(page.get_by_text("1 added, 0 changed, 0 unchanged")).to_be_visible()
     assert_accessible(page)
 
     page.goto(f"/premises/{premises.pk}/")
-    assert page.get_by_text("new.starter@pennine.example").first.is_visible()
+    expect(page.get_by_text("new.starter@pennine.example").first).to_be_visible()
     assert_accessible(page)
 
 
@@ -49,8 +50,8 @@ def test_head_office_sees_row_errors_and_api_docs(page, live_server, demo_world,
     page.get_by_label("Staff memberships").check()
     page.locator("input[type=file][name=file]").set_input_files(str(bad_file))
     page.get_by_role("button", name="Upload and preview").click()
-    assert page.get_by_text("Nothing can be imported from this file yet").is_visible()
-    assert page.get_by_role("cell", name="Premises ODS code").is_visible()
+    expect(page.get_by_text("Nothing can be imported from this file yet")).to_be_visible()
+    expect(page.get_by_role("cell", name="Premises ODS code")).to_be_visible()
     assert_accessible(page)
 
     page.goto(f"/organisations/{organisation.pk}/imports/")
@@ -58,7 +59,7 @@ def test_head_office_sees_row_errors_and_api_docs(page, live_server, demo_world,
     assert_accessible(page)
     page.get_by_label("Name").fill("HR nightly sync")
     page.get_by_role("button", name="Create token").click()
-    assert page.get_by_role("heading", name="API token created").is_visible()
+    expect(page.get_by_role("heading", name="API token created")).to_be_visible()
     assert_accessible(page)
     page.goto("/api/docs/")
     assert_accessible(page)

@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.helpers import assert_accessible, sign_in
 
@@ -9,8 +10,10 @@ def test_manager_turns_amber_to_green_by_linking_a_third_account(page, live_serv
     page.goto("/nhsmail/my-account/")
     assert_accessible(page)
     page.get_by_role("link", name="Calder Valley Pharmacy: NHSmail status").click()
-    assert page.get_by_role("heading", name="Compliant, at risk").is_visible()
-    assert page.get_by_text("Exactly two live linked accounts: I. Qureshi and S. Ward").is_visible()
+    expect(page.get_by_role("heading", name="Compliant, at risk")).to_be_visible()
+    expect(
+        page.get_by_text("Exactly two live linked accounts: I. Qureshi and S. Ward")
+    ).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Link an account to the shared mailbox").click()
@@ -20,9 +23,9 @@ def test_manager_turns_amber_to_green_by_linking_a_third_account(page, live_serv
     )
     page.get_by_role("button", name="Link account").click()
 
-    assert page.get_by_text("Joanne Barker's account is linked").is_visible()
-    assert page.get_by_role("heading", name="Compliant", exact=True).is_visible()
-    assert page.get_by_text("3 live linked accounts").is_visible()
+    expect(page.get_by_text("Joanne Barker's account is linked")).to_be_visible()
+    expect(page.get_by_role("heading", name="Compliant", exact=True)).to_be_visible()
+    expect(page.get_by_text("3 live linked accounts")).to_be_visible()
     assert_accessible(page)
 
 
@@ -32,5 +35,5 @@ def test_staff_member_confirms_their_account_in_one_click(page, live_server, dem
     page.goto("/nhsmail/my-account/")
     assert_accessible(page)
     page.get_by_role("button", name="I used my NHSmail account today").click()
-    assert page.get_by_text("confirmed in use").is_visible()
+    expect(page.get_by_text("confirmed in use")).to_be_visible()
     assert_accessible(page)

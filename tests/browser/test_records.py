@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.helpers import assert_accessible, sign_in
 
@@ -7,7 +8,7 @@ from tests.browser.helpers import assert_accessible, sign_in
 def test_admin_edits_guidance_and_staff_read_and_search_it(page, new_page, live_server, demo_world):
     sign_in(page, live_server, "admin@demo.portal.test")
     page.goto("/guidance/")
-    assert page.get_by_role("heading", name="Guidance", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Guidance", exact=True)).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Ordering EPS dispensing tokens").click()
@@ -22,7 +23,7 @@ def test_admin_edits_guidance_and_staff_read_and_search_it(page, new_page, live_
     review.get_by_label("Year").fill("2001")
     page.get_by_role("button", name="Save page").click()
     # A review date before the last update is refused, and nothing typed is lost.
-    assert page.get_by_role("alert").get_by_text("on or after the last update").is_visible()
+    expect(page.get_by_role("alert").get_by_text("on or after the last update")).to_be_visible()
     assert "Kirkstall depot" in page.get_by_label("Content").input_value()
     assert_accessible(page)
 
@@ -31,12 +32,12 @@ def test_admin_edits_guidance_and_staff_read_and_search_it(page, new_page, live_
     review.get_by_label("Month").fill("6")
     review.get_by_label("Year").fill(str(__import__("datetime").date.today().year + 1))
     page.get_by_role("button", name="Save page").click()
-    assert page.get_by_text("saved as version 2").is_visible()
-    assert page.get_by_text("Collect deliveries from the Kirkstall depot.").is_visible()
+    expect(page.get_by_text("saved as version 2")).to_be_visible()
+    expect(page.get_by_text("Collect deliveries from the Kirkstall depot.")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Page history").click()
-    assert page.get_by_text("Added the depot").is_visible()
+    expect(page.get_by_text("Added the depot")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Version 1").click()
     assert_accessible(page)
@@ -46,10 +47,10 @@ def test_admin_edits_guidance_and_staff_read_and_search_it(page, new_page, live_
     staff.goto("/guidance/")
     staff.get_by_label("Search guidance").fill("Kirkstall")
     staff.get_by_role("button", name="Search").click()
-    assert staff.get_by_role("heading", name="1 result for “Kirkstall”").is_visible()
+    expect(staff.get_by_role("heading", name="1 result for “Kirkstall”")).to_be_visible()
     assert_accessible(staff)
     staff.get_by_role("link", name="Ordering EPS dispensing tokens").click()
-    assert staff.get_by_text("Collect deliveries from the Kirkstall depot.").is_visible()
+    expect(staff.get_by_text("Collect deliveries from the Kirkstall depot.")).to_be_visible()
     assert staff.get_by_role("link", name="Edit this page").count() == 0
     assert_accessible(staff)
 
@@ -60,24 +61,24 @@ def test_manager_records_readiness_and_head_office_sees_the_group(
 ):
     sign_in(page, live_server, "manager@demo.portal.test")
     page.get_by_role("link", name="SCR readiness at Calder Valley Pharmacy").click()
-    assert page.get_by_role("heading", name="SCR and NCRS readiness").is_visible()
+    expect(page.get_by_role("heading", name="SCR and NCRS readiness")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Record readiness for Sophie Ward").click()
-    assert page.get_by_text("Dispensers get EPS access only").first.is_visible()
+    expect(page.get_by_text("Dispensers get EPS access only").first).to_be_visible()
     page.get_by_label("Yes, on this premises' ODS code FA1C7").check()
     page.get_by_role("button", name="Save and confirm").click()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("No, not yet").check()
     page.get_by_role("button", name="Save and confirm").click()
-    assert page.get_by_text("SCR readiness for Sophie Ward saved and confirmed").is_visible()
+    expect(page.get_by_text("SCR readiness for Sophie Ward saved and confirmed")).to_be_visible()
     assert_accessible(page)
 
     head_office = new_page()
     sign_in(head_office, live_server, "headoffice@demo.portal.test")
     head_office.get_by_role("link", name="SCR readiness across Pennine Pharmacy Group").click()
-    assert head_office.get_by_role("heading", name="SCR and NCRS readiness").is_visible()
+    expect(head_office.get_by_role("heading", name="SCR and NCRS readiness")).to_be_visible()
     assert_accessible(head_office)
     head_office.get_by_role("link", name="Show only premises with no ready pharmacist").click()
     assert_accessible(head_office)
