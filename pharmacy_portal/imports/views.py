@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.exports import csv_response
+from accounts.exports import csv_response, xlsx_response
 from accounts.forms import apply_form_errors
 
 from ..models import ImportRow, ImportRun
@@ -56,18 +56,20 @@ def import_home(request, pk):
 
 
 def import_template(request, pk, kind):
+    """The columns of one kind of import, with a hints row, as CSV or (?format=xlsx) Excel."""
     organisation = selectors.import_organisation_get(request.user, pk)
     if kind not in KINDS:
         raise Http404
     spec = KINDS[kind]
     hints = [column.hint for column in spec.columns]
     hints[0] = f"{COMMENT_MARK} {hints[0]} (this hints row is skipped)"
-    response = csv_response(
-        f"{organisation.pk}-{kind}-import-template.csv",
-        [column.header for column in spec.columns],
-        [hints],
-    )
-    return response
+    header = [column.header for column in spec.columns]
+    filename = f"{organisation.pk}-{kind}-import-template"
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(
+            f"{filename}.xlsx", header, [hints], sheet_title=ImportRun.Kind(kind).label[:31]
+        )
+    return csv_response(f"{filename}.csv", header, [hints])
 
 
 def _preview_context(run):

@@ -1,4 +1,5 @@
 import datetime
+import io
 import re
 import time
 
@@ -8,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from accounts.models import AuditEvent, Invitation, Membership, Premises
 from nhsmail.models import MailboxLink, PersonalAccount, SharedMailbox
@@ -685,6 +687,30 @@ def test_template_has_the_columns_and_a_skipped_hints_row(world, client_for):
         reverse("import_template", args=[world.premises.organisation_id, "wizards"])
     )
     assert unknown.status_code == 404
+
+
+def test_excel_template_opens_in_excel_and_uploads_once_filled_in(world, client_for):
+    response = client_for("head_office").get(
+        reverse("import_template", args=[world.premises.organisation_id, "staff"]),
+        {"format": "xlsx"},
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook.active
+    header, hints = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert header[:3] == ["Email address", "Full name", "Premises ODS code"]
+    assert hints[0].startswith("#")
+    sheet.append(["x@example.test", "X Person", world.premises.ods_code, "Dispenser"])
+    filled = io.BytesIO()
+    workbook.save(filled)
+    run = upload(
+        world.head_office,
+        world.premises.organisation,
+        "staff",
+        SimpleUploadedFile("template.xlsx", filled.getvalue()),
+    )
+    assert (run.total_rows, run.status) == (1, Status.READY)
 
 
 # --- Pages ---------------------------------------------------------------------------------
