@@ -14,7 +14,7 @@ from accounts.permissions import Permission, scope_for
 from accounts.selectors import organisation_get
 from eps.models import TokenOrder
 from nhsmail.models import MailboxLink, PersonalAccount
-from smartcards.models import SmartcardRequest
+from smartcards.models import SmartcardRequest, SmartcardRequestEvent
 
 from ..models import ApiToken
 
@@ -145,11 +145,11 @@ def smartcard_requests_for_api(request, since=None):
         .order_by("pk")
     )
     if since is not None:
+        # Every state change, including a released claim (which clears claimed_at), is
+        # an event on the request: those are what a sync has to see.
         requests = requests.filter(
             Q(raised_at__gte=since)
-            | Q(claimed_at__gte=since)
-            | Q(closed_at__gte=since)
-            | Q(escalated_at__gte=since)
+            | Exists(SmartcardRequestEvent.objects.filter(request=OuterRef("pk"), at__gte=since))
         )
     return requests
 

@@ -385,6 +385,29 @@ def test_smartcard_requests_and_eps_lists(world, api):
     }
 
 
+def test_smartcard_requests_updated_since_sees_a_released_claim(world, api):
+    from smartcards import services as smartcard_services
+    from tests.smartcards.factories import holder_for
+
+    holder = holder_for(world.staff, uuid="555500009999")
+    smartcard_request = smartcard_services.smartcard_request_raise(
+        actor=world.staff, holder=holder, premises=world.premises, kind="unlock"
+    )
+    smartcard_services.smartcard_request_claim(
+        actor=world.unlocker, smartcard_request=smartcard_request
+    )
+    later = timezone.now() + timedelta(minutes=5)
+    assert api.get("api_smartcard_requests", updated_since=later.isoformat()).json()["count"] == 0
+    with time_machine.travel(later + timedelta(minutes=1)):
+        smartcard_request.refresh_from_db()
+        smartcard_services.smartcard_request_release(
+            actor=world.unlocker, smartcard_request=smartcard_request
+        )
+    body = api.get("api_smartcard_requests", updated_since=later.isoformat()).json()
+    assert [row["id"] for row in body["results"]] == [smartcard_request.pk]
+    assert body["results"][0]["status"] == "open"
+
+
 def test_schema_and_docs_are_served(client):
     schema = client.get(reverse("api_schema"), {"format": "json"})
     assert schema.status_code == 200
