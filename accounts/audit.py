@@ -19,28 +19,44 @@ def bind_request_id(request_id):
         _request_id.reset(token)
 
 
-def audit_record(*, actor, action, obj=None, premises=None, organisation=None, changes=None):
-    """Write one audit event.
+def audit_event(*, actor, action, obj=None, premises=None, organisation=None, changes=None):
+    """One audit event, built but not saved: for services that bulk-insert many at once.
 
     actor is a User, or a string naming a system job ("nhsmail compliance job").
     """
     from .models import AuditEvent, User
 
-    if premises is not None and organisation is None:
-        organisation = premises.organisation
+    if organisation is not None:
+        organisation_id = organisation.pk
+    else:
+        organisation_id = premises.organisation_id if premises is not None else None
     is_person = isinstance(actor, User)
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor if is_person else None,
         actor_label=str(actor) if is_person else f"system: {actor}",
         action=action,
         object_type=obj._meta.label if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:250] if obj is not None else "",
-        organisation=organisation,
+        organisation_id=organisation_id,
         premises=premises,
         changes=changes or {},
         request_id=_request_id.get(),
     )
+
+
+def audit_record(*, actor, action, obj=None, premises=None, organisation=None, changes=None):
+    """Write one audit event (see audit_event for the arguments)."""
+    event = audit_event(
+        actor=actor,
+        action=action,
+        obj=obj,
+        premises=premises,
+        organisation=organisation,
+        changes=changes,
+    )
+    event.save(force_insert=True)
+    return event
 
 
 def audit_record_many(*, actor, action, rows):

@@ -17,19 +17,8 @@ from ..models import ImportRow
 
 
 def _event(*, actor, action, obj, premises, changes):
-    """The event accounts.audit.audit_record writes, built for a bulk insert."""
-    return AuditEvent(
-        actor=actor,
-        actor_label=str(actor),
-        action=action,
-        object_type=obj._meta.label,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:250],
-        organisation_id=premises.organisation_id,
-        premises=premises,
-        changes=changes,
-        # audit_record stamps the request id the same way.
-        request_id=audit._request_id.get(),
+    return audit.audit_event(
+        actor=actor, action=action, obj=obj, premises=premises, changes=changes
     )
 
 
