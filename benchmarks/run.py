@@ -45,6 +45,7 @@ def main():
         started = time.perf_counter()
         if module.seed():
             print(f"seeded {module.__name__} in {time.perf_counter() - started:.0f}s", flush=True)
+    scale.refresh_planner_statistics()
     print(f"database: {connection.vendor}", flush=True)
     only = set(sys.argv[1:])
     for module in modules:

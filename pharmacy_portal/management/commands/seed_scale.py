@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 import benchmarks
-from benchmarks.scale import seed_scale
+from benchmarks.scale import refresh_planner_statistics, seed_scale
 
 
 class Command(BaseCommand):
@@ -18,4 +18,5 @@ class Command(BaseCommand):
         for info in pkgutil.iter_modules(benchmarks.__path__):
             if info.name.startswith("bench_"):
                 importlib.import_module(f"benchmarks.{info.name}").seed()
+        refresh_planner_statistics()
         self.stdout.write(self.style.SUCCESS("Scale data set ready."))
