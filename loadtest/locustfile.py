@@ -8,6 +8,7 @@ so the figures read per page.
 import itertools
 import json
 import os
+import re
 
 from locust import HttpUser, between, task
 
@@ -15,6 +16,9 @@ with open(os.environ["LOAD_PERSONAS"]) as personas_file:
     PERSONAS = json.load(personas_file)
 
 _next = {kind: itertools.cycle(people) for kind, people in PERSONAS.items() if people}
+
+CLAIM_FORM = re.compile(r'action="(/smartcards/requests/(\d+)/claim/)"')
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 class PortalUser(HttpUser):
@@ -54,10 +58,41 @@ class UnlockerUser(PortalUser):
     weight = 3
     wait_time = between(2, 4)
 
-    @task
+    @task(3)
     def poll_queue(self):
         for page in self.persona["pages"]:
             self.open(page)
+
+    @task(1)
+    def claim_and_release(self):
+        """Claim the first open request in the queue, then put it back for the next one.
+
+        Production cookies are Secure and the load runs on plain HTTP, so the session and
+        CSRF cookies go in the Cookie header, and X-Forwarded-Proto says what the TLS proxy
+        in front would (settings.SECURE_PROXY_SSL_HEADER); the Referer is the queue, as a
+        browser's would be.
+        """
+        queue = self.client.get("/smartcards/queue/", name="unlocker: smartcard_queue")
+        claim, token = CLAIM_FORM.search(queue.text), CSRF_FIELD.search(queue.text)
+        csrf_cookie = queue.cookies.get("csrftoken")
+        if not (claim and token and csrf_cookie):
+            return
+        headers = {
+            "Cookie": f"sessionid={self.persona['session']}; csrftoken={csrf_cookie}",
+            "Referer": f"https://{self.host.split('://', 1)[1]}/smartcards/queue/",
+            "X-Forwarded-Proto": "https",
+        }
+        form = {"csrfmiddlewaretoken": token.group(1), "from": "queue"}
+        for step, path in (
+            ("claim", claim.group(1)),
+            ("release", f"/smartcards/requests/{claim.group(2)}/release/"),
+        ):
+            with self.client.post(
+                path, data=form, headers=headers, name=f"unlocker: {step}",
+                allow_redirects=False, catch_response=True,
+            ) as response:  # fmt: skip
+                if response.status_code != 302:
+                    response.failure(f"{response.status_code}")
 
 
 class HeadOfficeUser(PortalUser):

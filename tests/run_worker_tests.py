@@ -7,10 +7,24 @@ the tests skip, as they do in the main run.
 import subprocess
 import sys
 
+VERBOSITY_FLAGS = ("-q", "-qq", "-v", "-vv", "--quiet", "--verbose")
+
 
 def main(extra_args):
+    # Collection output is read line by line: a second -q from the caller would turn its
+    # one-node-id-a-line listing into per-file counts.
+    collect_args = [arg for arg in extra_args if arg not in VERBOSITY_FLAGS]
     collected = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "real_worker", *extra_args],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-m",
+            "real_worker",
+            *collect_args,
+        ],
         capture_output=True,
         text=True,
         check=False,
