@@ -8,10 +8,14 @@ premises: one for premises with the smartcard and readiness annotations, one for
 two for NHSmail.
 """
 
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
+from hashlib import sha256
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -22,6 +26,8 @@ from nhsmail import rules as nhsmail_rules
 from nhsmail.models import ComplianceSnapshot
 from records.selectors import readiness_figures
 from smartcards.selectors import premises_smartcard_figures
+
+logger = logging.getLogger(__name__)
 
 RED, AMBER, GREEN = "red", "amber", "green"
 STANDING_LABELS = {RED: "Needs action", AMBER: "Watch", GREEN: "In order"}
@@ -199,6 +205,28 @@ def table_rows(user, table_filter, *, today=None):
     return rows
 
 
+def table_row_ids(user, table_filter, *, today=None):
+    """(premises ids of table_rows in table order, when worked out): remembered a while
+    (see remembered), so paging through 2,000 premises does not work them all out again
+    for every page. Render a page of them with rows_for_ids."""
+    today = today or timezone.localdate()
+    premises = table_filter.filter_queryset(dashboard_premises(user))
+    return remembered(
+        "table",
+        premises,
+        (today, table_filter),
+        lambda: [row.premises.pk for row in table_rows(user, table_filter, today=today)],
+    )
+
+
+def rows_for_ids(ids, *, today=None):
+    """PremisesRows for these premises ids, in the order given: four queries."""
+    rows = premises_rows(Premises.objects.filter(pk__in=ids), today=today)
+    by_pk = {row.premises.pk: row for row in rows}
+    # A premises removed since the ids were remembered is left out, not an error.
+    return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
 def table_rows_streamed(user, table_filter, *, today=None, chunk_size=500):
     """The same rows as table_rows, in name order, a chunk of premises at a time, so an
     export of 12,000 premises never holds them all in memory."""
@@ -218,6 +246,41 @@ def table_rows_streamed(user, table_filter, *, today=None, chunk_size=500):
         ):
             if table_filter.keep(row):
                 yield row
+
+
+# --- Remembering head-office figures ----------------------------------------------------
+
+
+def remembered(name, premises_queryset, parts, compute):
+    """(compute(), when it was worked out), kept in the cache for DASHBOARD_CACHE_SECONDS.
+
+    Working out every area's figures for a 2,000-premises group takes about a second; head
+    offices reload and page through them far more often than they change, and on a busy
+    morning that second is taken from the pharmacists' pages. The key is made from the ids
+    of exactly the premises asked about (and `parts`): two people watching the same
+    premises share figures, and nobody is ever shown premises outside their own scope.
+    Pages say when the figures were worked out. With the setting at 0, or the cache not
+    answering, figures are worked out on every request.
+    """
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if not seconds:
+        return compute(), None
+    ids = sorted(premises_queryset.order_by().values_list("pk", flat=True))
+    digest = sha256(f"{ids}|{parts!r}".encode()).hexdigest()
+    key = f"dashboard:{name}:{digest}"
+    try:
+        hit = cache.get(key)
+    except Exception:  # any cache failure: a slower page, never an error page
+        logger.warning("dashboard cache unavailable", exc_info=True)
+        hit = None
+    if hit is not None:
+        return hit
+    value = (compute(), timezone.now())
+    try:
+        cache.set(key, value, seconds)
+    except Exception:
+        logger.warning("dashboard cache unavailable", exc_info=True)
+    return value
 
 
 # --- Headline figures --------------------------------------------------------------------
@@ -300,6 +363,28 @@ def nhsmail_trend_by_region(premises_queryset, *, today=None, weeks=TREND_WEEKS)
         points = regions.setdefault(region, {d: TrendPoint(d) for d in days})
         setattr(points[day], status, n)
     return {region: [points[d] for d in days] for region, points in sorted(regions.items())}
+
+
+@dataclass
+class DashboardSummary:
+    headline: Headline
+    trend: list
+    regional_trends: dict
+
+
+def dashboard_summary(user, *, today=None):
+    """(DashboardSummary of the premises the user watches, when it was worked out)."""
+    today = today or timezone.localdate()
+    premises = dashboard_premises(user)
+
+    def compute():
+        return DashboardSummary(
+            headline=headline(premises_rows(premises, today=today)),
+            trend=nhsmail_trend(premises, today=today),
+            regional_trends=nhsmail_trend_by_region(premises, today=today),
+        )
+
+    return remembered("summary", premises, (today,), compute)
 
 
 def regions_of(premises_queryset):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -23,17 +24,19 @@ def _require_dashboard(user):
         raise Http404
 
 
+def _as_of(as_of):
+    return {"as_of": as_of, "cache_minutes": max(1, round(settings.DASHBOARD_CACHE_SECONDS / 60))}
+
+
 def dashboard(request):
     _require_dashboard(request.user)
-    premises = selectors.dashboard_premises(request.user)
-    rows = selectors.premises_rows(premises)
-    trend = selectors.nhsmail_trend(premises)
+    summary, as_of = selectors.dashboard_summary(request.user)
     context = {
-        "headline": selectors.headline(rows),
-        "red_rows": [row for row in rows if row.nhsmail_status == "red"][:10],
-        "trend": trend,
-        "chart": percent_chart(trend),
-        "regional_trends": selectors.nhsmail_trend_by_region(premises),
+        "headline": summary.headline,
+        "trend": summary.trend,
+        "chart": percent_chart(summary.trend),
+        "regional_trends": summary.regional_trends,
+        **_as_of(as_of),
     }
     return render(request, "dashboard/dashboard.html", context)
 
@@ -50,12 +53,13 @@ def premises_table(request):
             CSV_HEADER,
             (_csv_row(row) for row in rows),
         )
-    rows = selectors.table_rows(request.user, table_filter)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    ids, as_of = selectors.table_row_ids(request.user, table_filter)
+    page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.rows_for_ids(list(page.object_list))
     return render(
         request,
         "dashboard/table.html",
-        {"form": form, "page": page, "areas": selectors.AREA_LABELS},
+        {"form": form, "page": page, "areas": selectors.AREA_LABELS, **_as_of(as_of)},
     )
 
 

@@ -266,3 +266,78 @@ def test_digest_through_a_real_worker(real_celery_worker):
         time.sleep(0.1)
     time.sleep(0.5)
     assert [m.to for m in mail.outbox] == [[admin.user.email]]
+
+
+LOCAL_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture
+def remembering(settings):
+    settings.DASHBOARD_CACHE_SECONDS = 120
+    settings.CACHES = {
+        "default": {**LOCAL_CACHE["default"], "LOCATION": f"dashboard-{id(settings)}"}
+    }
+
+
+@pytest.mark.django_db
+class TestRememberedFigures:
+    def test_dashboard_keeps_figures_and_says_when_they_were_worked_out(
+        self, world, group, remembering
+    ):
+        client = sign_in(Client(), world.head_office)
+        first = client.get(reverse("dashboard"))
+        assert "Figures worked out at" in first.content.decode()
+        assert "every 2 minutes" in first.content.decode()
+        premises_count = first.context["headline"].premises_count
+        PremisesFactory(organisation=world.premises.organisation)
+        # The new premises changes which premises are asked about, so the figures are
+        # worked out again at once rather than shown stale.
+        again = client.get(reverse("dashboard"))
+        assert again.context["headline"].premises_count == premises_count + 1
+        with CaptureQueriesContext(connection) as hit:
+            client.get(reverse("dashboard"))
+        assert len(hit.captured_queries) < count_queries_fresh(client)
+
+    def test_people_watching_other_premises_never_share_figures(self, world, group, remembering):
+        ours = sign_in(Client(), world.head_office).get(reverse("dashboard"))
+        theirs = sign_in(Client(), world.other_head_office).get(reverse("dashboard"))
+        assert ours.context["headline"].premises_count == 2 + len(group)
+        assert theirs.context["headline"].premises_count == 1
+
+    def test_table_pages_through_remembered_order(self, world, group, remembering, settings):
+        client = sign_in(Client(), world.head_office)
+        expected = [row.premises.name for row in rows_for(world.head_office, sort="nhsmail")]
+        from pharmacy_portal.dashboard import views
+
+        shown = []
+        original = views.PAGE_SIZE
+        views.PAGE_SIZE = 4
+        try:
+            for page in (1, 2, 3):
+                response = client.get(reverse("dashboard_table"), {"sort": "nhsmail", "page": page})
+                shown += [row.premises.name for row in response.context["page"].object_list]
+        finally:
+            views.PAGE_SIZE = original
+        assert shown == expected
+
+    def test_a_cache_that_does_not_answer_only_makes_the_page_slower(self, world, group, settings):
+        settings.DASHBOARD_CACHE_SECONDS = 120
+        # A Redis address nothing listens on: every cache call fails to connect.
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:9/0",
+            }
+        }
+        client = sign_in(Client(), world.head_office)
+        assert client.get(reverse("dashboard")).status_code == 200
+        assert client.get(reverse("dashboard_table")).status_code == 200
+
+
+def count_queries_fresh(client):
+    from django.core.cache import cache
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("dashboard"))
+    return len(queries.captured_queries)
