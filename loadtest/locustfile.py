@@ -21,6 +21,11 @@ CLAIM_FORM = re.compile(r'action="(/smartcards/requests/(\d+)/claim/)"')
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
+def _problem(response):
+    # Status 0 is no answer at all: the connection error says why.
+    return repr(response.error) if response.status_code == 0 else str(response.status_code)
+
+
 class PortalUser(HttpUser):
     abstract = True
     kind = ""
@@ -36,7 +41,7 @@ class PortalUser(HttpUser):
             catch_response=True,
         ) as response:  # fmt: skip
             if response.status_code != 200:
-                response.failure(f"{response.status_code}")
+                response.failure(_problem(response))
 
 
 class StaffUser(PortalUser):
@@ -92,7 +97,7 @@ class UnlockerUser(PortalUser):
                 allow_redirects=False, catch_response=True,
             ) as response:  # fmt: skip
                 if response.status_code != 302:
-                    response.failure(f"{response.status_code}")
+                    response.failure(_problem(response))
 
 
 class HeadOfficeUser(PortalUser):
