@@ -8,6 +8,7 @@ emails invitation_create would queue are sent after the import commits, by
 tasks.import_follow_up, which also tells the areas that the premises' staff changed.
 """
 
+from django.db import connection
 from django.utils import timezone
 
 from accounts import audit
@@ -128,9 +129,30 @@ def staff_steps_apply(*, actor, run, steps):
                     )
                 )
     AuditEvent.objects.bulk_create(events, batch_size=2000)
-    rows = [step.row for step, _ in invitations]
-    if rows:
-        ImportRow.objects.bulk_update(rows, ["invitation_id"], batch_size=100)
+    _rows_link_invitations([step.row for step, _ in invitations])
+
+
+LINK_BATCH = 1000
+
+
+def _rows_link_invitations(rows):
+    """Record each row's new invitation, one UPDATE ... FROM (VALUES ...) per batch.
+
+    bulk_update would write a CASE with a branch per row, and building and running those
+    took a third of a 100,000-row import. VALUES columns are column1, column2 on both
+    PostgreSQL and SQLite.
+    """
+    table = connection.ops.quote_name(ImportRow._meta.db_table)
+    for start in range(0, len(rows), LINK_BATCH):
+        batch = rows[start : start + LINK_BATCH]
+        values = ", ".join(["(%s, %s)"] * len(batch))
+        params = [value for row in batch for value in (row.pk, row.invitation_id)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET invitation_id = v.column2 "
+                f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
+                params,
+            )
 
 
 def _valid_days():
