@@ -201,6 +201,7 @@ def main():
         "DATABASE_URL": DATABASE_URL,
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/9",
         "LOAD_PERSONAS": str(workdir / "personas.json"),
+        "STATIC_ROOT": str(workdir / "static"),
         "PYTHONPATH": str(ROOT),
     }
     production = {
