@@ -19,6 +19,7 @@ import gc
 import os
 import statistics
 import time
+import traceback
 import tracemalloc
 
 from django.db import connection
@@ -113,6 +114,8 @@ def memory_rss(name, n, fn):
             grown_kb = _status_kb("VmHWM") - start
             os.write(write, str(grown_kb).encode())
             code = 0
+        except BaseException:
+            traceback.print_exc()  # os._exit below would otherwise lose it
         finally:
             os._exit(code)
     os.close(write)
