@@ -196,13 +196,17 @@ SORT_KEYS = {
 }
 
 
-def table_rows(user, table_filter, *, today=None):
-    rows = premises_rows(table_filter.filter_queryset(dashboard_premises(user)), today=today)
-    rows = [row for row in rows if table_filter.keep(row)]
+def _filtered_and_sorted(premises, table_filter, today):
+    rows = [row for row in premises_rows(premises, today=today) if table_filter.keep(row)]
     rows.sort(
         key=SORT_KEYS.get(table_filter.sort, SORT_KEYS["name"]), reverse=table_filter.descending
     )
     return rows
+
+
+def table_rows(user, table_filter, *, today=None):
+    premises = table_filter.filter_queryset(dashboard_premises(user))
+    return _filtered_and_sorted(premises, table_filter, today)
 
 
 def table_row_ids(user, table_filter, *, today=None):
@@ -215,7 +219,7 @@ def table_row_ids(user, table_filter, *, today=None):
         "table",
         premises,
         (today, table_filter),
-        lambda: [row.premises.pk for row in table_rows(user, table_filter, today=today)],
+        lambda: [row.premises.pk for row in _filtered_and_sorted(premises, table_filter, today)],
     )
 
 
