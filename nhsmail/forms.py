@@ -4,7 +4,11 @@ from accounts.forms import NHSForm
 from accounts.widgets import NHSDateField
 
 from .models import PersonalAccount
-from .validators import normalise_nhsmail, validate_nhsmail_address
+from .validators import (
+    normalise_nhsmail,
+    validate_nhsmail_address,
+    validate_personal_nhsmail_address,
+)
 
 
 class NHSmailAddressField(forms.CharField):
@@ -18,6 +22,15 @@ class NHSmailAddressField(forms.CharField):
     def clean(self, value):
         value = normalise_nhsmail(super().clean(value))
         validate_nhsmail_address(value)
+        return value
+
+
+class PersonalNHSmailAddressField(NHSmailAddressField):
+    """A person's own NHSmail address: never a shared mailbox's."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        validate_personal_nhsmail_address(value)
         return value
 
 
@@ -44,8 +57,10 @@ class MailboxForm(NHSForm):
 class AccountForm(NHSForm):
     submit_label = "Save NHSmail account"
 
-    address = NHSmailAddressField(
-        label="Personal NHSmail address", help_text="For example, firstname.lastname@nhs.net"
+    address = PersonalNHSmailAddressField(
+        label="Personal NHSmail address",
+        help_text="Your own address, for example firstname.lastname@nhs.net. "
+        "Not the pharmacy's shared mailbox.",
     )
     status = forms.ChoiceField(
         label="Account status",

@@ -26,7 +26,12 @@ from accounts.validators import (
 from accounts.widgets import NHSDateField
 from nhsmail import services as nhsmail_services
 from nhsmail.models import MailboxLink, PersonalAccount, SharedMailbox
-from nhsmail.validators import normalise_nhsmail, validate_nhsmail_address
+from nhsmail.validators import (
+    normalise_nhsmail,
+    shared_mailbox_message,
+    validate_nhsmail_address,
+    validate_personal_nhsmail_address,
+)
 
 from ..models import ImportRow, ImportRun
 from . import bulk
@@ -542,6 +547,7 @@ class NhsmailRowForm(RowForm):
         if not address:
             raise forms.ValidationError("Enter their NHSmail address, like sam.jones@nhs.net")
         validate_nhsmail_address(address)
+        validate_personal_nhsmail_address(address)
         return address
 
     def clean_status(self):
@@ -562,7 +568,11 @@ class NhsmailKind(ImportKind):
     form_class = NhsmailRowForm
     columns = (
         Column("email", "Email address", "Their email on the portal"),
-        Column("nhsmail_address", "NHSmail address", "Like sam.jones@nhs.net"),
+        Column(
+            "nhsmail_address",
+            "NHSmail address",
+            "Their own, like sam.jones@nhs.net; never the shared mailbox",
+        ),
         Column(
             "status",
             "Status",
@@ -602,6 +612,10 @@ class NhsmailKind(ImportKind):
         taken = dict(
             PersonalAccount.objects.filter(address__in=addresses).values_list("address", "user_id")
         )
+        # Any premises' shared mailbox, not only this organisation's: never a personal account.
+        shared = set(
+            SharedMailbox.objects.filter(address__in=addresses).values_list("address", flat=True)
+        )
         links = set(
             MailboxLink.objects.current()
             .filter(account__user__in=users.values())
@@ -616,6 +630,9 @@ class NhsmailKind(ImportKind):
                     "Email address",
                     f"No one with this email works at a premises of {ctx['organisation'].name}",
                 )
+                continue
+            if cleaned["nhsmail_address"] in shared:
+                _error(row, "NHSmail address", shared_mailbox_message(cleaned["nhsmail_address"]))
                 continue
             owner = taken.get(cleaned["nhsmail_address"])
             if owner is not None and owner != user.pk:

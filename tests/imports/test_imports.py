@@ -539,6 +539,65 @@ def test_nhsmail_row_errors(world, row, column, message):
     assert message in got_message
 
 
+@pytest.mark.parametrize(
+    "address", ["Pharmacy.FAH23@nhs.net", "nhspharmacy.leeds.boots.fa123@nhs.net"]
+)
+def test_nhsmail_import_refuses_a_shared_mailbox_shaped_address(world, address):
+    rows = [
+        [world.staff.email, address, "Live", ""],
+        [world.manager.email, "mia.manager@nhs.net", "", ""],
+    ]
+    run = upload(
+        world.head_office,
+        world.premises.organisation,
+        "nhsmail",
+        csv_file(NHSMAIL_HEADER, rows, "n.csv"),
+    )
+    assert errors_of(run) == [
+        (
+            2,
+            "NHSmail address",
+            f"{address.lower()} is a shared mailbox address. Enter the person's own NHSmail "
+            "address, like firstname.lastname@nhs.net",
+        )
+    ]
+    with pytest.raises(ValidationError):
+        services.import_confirm(actor=world.head_office, run=run)
+    assert not PersonalAccount.objects.exists()
+
+
+def test_nhsmail_import_refuses_an_address_stored_as_a_shared_mailbox(world):
+    # A mailbox not named by the convention, and one of another organisation's premises.
+    SharedMailbox.objects.create(premises=world.premises, address="calder.team@nhs.net")
+    SharedMailbox.objects.create(premises=world.other_premises, address="elsewhere.team@nhs.net")
+    rows = [
+        [world.staff.email, "calder.team@nhs.net", "Live", "calder.team@nhs.net"],
+        [world.manager.email, "elsewhere.team@nhs.net", "", ""],
+    ]
+    run = upload(
+        world.head_office,
+        world.premises.organisation,
+        "nhsmail",
+        csv_file(NHSMAIL_HEADER, rows, "n.csv"),
+    )
+    assert errors_of(run) == [
+        (
+            2,
+            "NHSmail address",
+            "calder.team@nhs.net is a shared mailbox address. Enter the person's own NHSmail "
+            "address, like firstname.lastname@nhs.net",
+        ),
+        (
+            3,
+            "NHSmail address",
+            "elsewhere.team@nhs.net is a shared mailbox address. Enter the person's own "
+            "NHSmail address, like firstname.lastname@nhs.net",
+        ),
+    ]
+    assert not PersonalAccount.objects.exists()
+    assert not MailboxLink.objects.exists()
+
+
 def test_duplicate_email_in_an_nhsmail_file(world):
     rows = [[world.staff.email, "sam@nhs.net", "", ""], [world.staff.email, "sam2@nhs.net", "", ""]]
     run = upload(
