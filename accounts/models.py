@@ -324,3 +324,70 @@ class SentNotification(models.Model):
 
     def __str__(self):
         return self.key
+
+
+# --- Standings ---------------------------------------------------------------------------
+
+
+class StandingLevel(models.TextChoices):
+    """The three levels every area's standing uses (accounts.standings). The NHSmail rule
+    keeps its own words for them (nhsmail.models.ComplianceStatus)."""
+
+    RED = "red", "Needs action"
+    AMBER = "amber", "Watch"
+    GREEN = "green", "In order"
+
+
+class PremisesStanding(models.Model):
+    """One area's standing of one premises, as last worked out by that area's standing
+    module. Every page reads these; accounts.standings keeps them current.
+
+    `stale` is set in the same transaction as a change the standing depends on and cleared
+    when the standing is worked out again after commit, so a refresh that fails leaves the
+    row marked, never silently out of date.
+    """
+
+    premises = models.ForeignKey(Premises, on_delete=models.CASCADE, related_name="standings")
+    area = models.CharField(max_length=20)
+    level = models.CharField(max_length=5, choices=StandingLevel.choices)
+    reason = models.CharField(max_length=500)
+    figures = models.JSONField(default=dict)
+    # The day the standing was worked out for, and when.
+    worked_out_for = models.DateField()
+    worked_out_at = models.DateTimeField()
+    stale = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["premises", "area"], name="one_standing_per_area"),
+            models.CheckConstraint(
+                condition=Q(level__in=StandingLevel.values), name="standing_level_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["area", "level"])]
+
+    def __str__(self):
+        return f"{self.premises_id} {self.area}: {self.level}"
+
+
+class StandingDay(models.Model):
+    """An area's standing of a premises at the end of one day: the trends' history."""
+
+    premises = models.ForeignKey(Premises, on_delete=models.CASCADE, related_name="standing_days")
+    area = models.CharField(max_length=20)
+    day = models.DateField()
+    level = models.CharField(max_length=5, choices=StandingLevel.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["premises", "area", "day"], name="one_standing_per_area_per_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(level__in=StandingLevel.values), name="standing_day_level_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["day", "area", "level"])]
+
+    def __str__(self):
+        return f"{self.premises_id} {self.area} {self.day}: {self.level}"

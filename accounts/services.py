@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from . import standings
 from .audit import audit_record
 from .emails import queue_email
 from .models import (
@@ -23,7 +24,6 @@ from .models import (
     hash_invitation_token,
 )
 from .permissions import Permission, has_permission
-from .signals import premises_staff_changed
 from .validators import normalise_ods_code, normalise_postcode
 
 
@@ -32,8 +32,15 @@ def _require(user, permission, obj=None):
         raise PermissionDenied
 
 
+def _cover_changed(premises, organisation):
+    # Unlocker cover is part of the smartcards standing of every premises it covers.
+    ids = [premises.pk] if premises else organisation.premises.values_list("pk", flat=True)
+    standings.refresh_on_commit(ids, areas=["smartcards"])
+
+
 def _staff_changed(premises):
-    transaction.on_commit(lambda: premises_staff_changed.send(sender=Premises, premises=premises))
+    # Who works where feeds every area's standing (NHSmail counts, cards, readiness).
+    standings.refresh_on_commit([premises.pk])
 
 
 # --- Organisations and premises ----------------------------------------------------------
@@ -89,6 +96,7 @@ def premises_create(*, actor, organisation, **fields):
         premises=premises,
         changes={k: str(v) for k, v in fields.items()},
     )
+    standings.refresh_on_commit([premises.pk])
     return premises
 
 
@@ -342,6 +350,7 @@ def unlocker_cover_add(*, actor, unlocker, premises=None, organisation=None):
             organisation=organisation or (premises.organisation if premises else None),
             changes={"unlocker": unlocker.email},
         )
+        _cover_changed(premises, organisation)
     return cover
 
 
@@ -357,4 +366,5 @@ def unlocker_cover_remove(*, actor, cover):
         or (cover.premises.organisation if cover.premises else None),
         changes={"unlocker": cover.unlocker.email},
     )
+    _cover_changed(cover.premises, cover.organisation)
     cover.delete()

@@ -1,6 +1,8 @@
 from celery import shared_task
 from django.core.mail import send_mail
 
+from . import standings
+
 
 @shared_task(
     autoretry_for=(OSError,), retry_backoff=True, retry_kwargs={"max_retries": 5}, acks_late=True
@@ -8,3 +10,11 @@ from django.core.mail import send_mail
 def send_email(*, to, subject, body):
     """Deliver one email. Callers queue it with transaction.on_commit."""
     send_mail(subject, body, None, [to] if isinstance(to, str) else list(to))
+
+
+@shared_task(acks_late=True)
+def refresh_standings():
+    """Daily: work out every premises' standing in every area, for what changes with time
+    alone (confirmations ageing, certificate windows, days of cover), store it with the
+    day's history, and repair any left stale. Safe to run twice."""
+    standings.standings_refresh()

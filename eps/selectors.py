@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts import standings
 from accounts.models import Membership, Premises
 from accounts.permissions import Permission, has_permission, scope_for
 from accounts.selectors import organisations_for_user, premises_for_user
@@ -28,6 +29,7 @@ from .models import (
     default_settings,
 )
 
+AREA = "eps"
 # Daily use is estimated from the usage recorded over the last eight weeks.
 USAGE_WINDOW_DAYS = 56
 # A suggested order covers this many days of use beyond the reorder point.
@@ -58,6 +60,8 @@ class TokenFigures:
     low_stock_alerted_at: datetime | None = None
     usage_days: int | None = field(init=False)
     days_of_cover: int | None = field(init=False)
+    # The stored EPS standing (accounts.standings.StoredStanding), for pages: with_standings.
+    standing: object = field(default=None, compare=False)
 
     def __post_init__(self):
         if self.usage_tokens > 0 and self.usage_from and self.usage_to:
@@ -109,10 +113,6 @@ class TokenFigures:
         if not self.has_usage:
             return None
         return -(-self.usage_tokens * self.reorder_days // self.usage_days)
-
-    @property
-    def too_few_orderers(self):
-        return self.orderers < 2
 
     @property
     def needs_alert(self):
@@ -201,6 +201,12 @@ def token_figures(premises_qs, *, today=None):
 
 def token_figures_for(premises, *, today=None):
     return token_figures(Premises.objects.filter(pk=premises.pk), today=today)[0]
+
+
+def with_standings(figures_list):
+    """Attach each premises' stored EPS standing (made current first) to its figures, for
+    the status column and the home panel: a fixed number of queries."""
+    return standings.attach(figures_list, AREA, premises_id=lambda figures: figures.premises.pk)
 
 
 # --- Sorting the head-office table ---------------------------------------------------------
@@ -374,15 +380,15 @@ def own_premises_figures(user, *, today=None):
     if not staff_premises_ids:
         return []
     premises = premises_for_user(user, Permission.VIEW_TOKENS).filter(pk__in=staff_premises_ids)
-    return token_figures(premises, today=today)
+    return with_standings(token_figures(premises, today=today))
 
 
 def token_alerts_for_user(user, *, today=None):
-    """The user's own premises that are low on tokens or have an order overdue."""
+    """The user's own premises whose EPS standing is short of green."""
     return [
         figures
         for figures in own_premises_figures(user, today=today)
-        if figures.is_low or figures.overdue_orders
+        if figures.standing is None or not figures.standing.is_best
     ]
 
 
@@ -393,7 +399,7 @@ def token_organisations_for_user(user):
 def organisation_token_figures(user, organisation, *, today=None):
     """Every premises of an organisation the user may see tokens for, with figures."""
     premises = premises_for_user(user, Permission.VIEW_TOKENS).filter(organisation=organisation)
-    return token_figures(premises, today=today)
+    return with_standings(token_figures(premises, today=today))
 
 
 def token_organisation_get(user, pk):
@@ -401,11 +407,14 @@ def token_organisation_get(user, pk):
 
 
 def organisation_summary(figures):
+    """Counts over figures carrying their standing (with_standings)."""
     return {
         "premises": len(figures),
         "low": sum(1 for f in figures if f.is_low),
         "overdue": sum(1 for f in figures if f.overdue_orders),
-        "too_few_orderers": sum(1 for f in figures if f.too_few_orderers),
+        "too_few_orderers": sum(
+            1 for f in figures if f.standing and f.standing["too_few_orderers"]
+        ),
         "no_usage": sum(1 for f in figures if not f.has_usage),
     }
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts import standings
 from accounts.audit import audit_record
 from accounts.emails import queue_email
 from accounts.models import Membership, OrganisationAdmin, Premises
@@ -20,6 +21,7 @@ from accounts.permissions import Permission, has_permission
 
 from . import selectors
 from .models import OrderEscalation, PcseOrderer, StockMovement, TokenOrder, TokenSettings
+from .selectors import AREA
 from .validators import MAX_TOKENS, normalise_pcse_reference, validate_pcse_reference
 
 Kind = StockMovement.Kind
@@ -28,6 +30,12 @@ Status = TokenOrder.Status
 # How far back a movement may be dated: older corrections are a count adjustment today.
 MAX_BACKDATE_DAYS = 90
 LOW_STOCK_JOB = "eps low-stock job"
+
+
+def _audit(**event):
+    """Audit a change to a premises' tokens; its EPS standing follows once it commits."""
+    audit_record(**event)
+    standings.refresh_on_commit([event["premises"].pk], areas=[AREA])
 
 
 def _require(user, permission, premises):
@@ -121,7 +129,7 @@ def token_usage_record(*, actor, premises, quantity, occurred_on=None, period_da
         covers_from=occurred_on - timedelta(days=period_days - 1),
         recorded_by=actor,
     )
-    audit_record(
+    _audit(
         actor=actor,
         action="tokens.usage_recorded",
         obj=movement,
@@ -165,7 +173,7 @@ def token_count_record(*, actor, premises, counted, reason):
         reason=reason[:500],
         recorded_by=actor,
     )
-    audit_record(
+    _audit(
         actor=actor,
         action="tokens.count_recorded",
         obj=movement,
@@ -194,7 +202,7 @@ def token_settings_update(*, actor, premises, pack_size, lead_time_days, safety_
         return settings_row
     settings_row.full_clean()
     settings_row.save()
-    audit_record(
+    _audit(
         actor=actor,
         action="tokens.settings_changed",
         obj=settings_row,
@@ -225,7 +233,7 @@ def token_order_draft(*, actor, premises, packs):
     order = TokenOrder.objects.create(
         premises=premises, packs=packs, pack_size=settings_row.pack_size, requested_by=actor
     )
-    audit_record(
+    _audit(
         actor=actor,
         action="tokens.order_drafted",
         obj=order,
@@ -276,7 +284,7 @@ def token_order_place(*, actor, order, pcse_reference, placed_on, expected_deliv
     order.placed_by = actor
     order.expected_delivery_on = expected_delivery_on
     order.save()
-    audit_record(
+    _audit(
         actor=actor,
         action="tokens.order_placed",
         obj=order,
@@ -310,7 +318,7 @@ def token_order_expected_delivery_set(*, actor, order, expected_delivery_on):
         return order
     order.expected_delivery_on = expected_delivery_on
     order.save(update_fields=["expected_delivery_on"])
-    audit_record(
+    _audit(
         actor=actor,
         action="tokens.order_expected_delivery_set",
         obj=order,
@@ -365,7 +373,7 @@ def token_order_receive(*, actor, order, received_on, tokens_received=None):
     order.received_on = received_on
     order.received_by = actor
     order.save(update_fields=["status", "received_on", "received_by"])
-    audit_record(
+    _audit(
         actor=actor,
         action="tokens.order_received",
         obj=order,
@@ -401,7 +409,7 @@ def token_order_cancel(*, actor, order, reason):
     order.cancelled_by = actor
     order.cancel_reason = reason[:500]
     order.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
-    audit_record(
+    _audit(
         actor=actor,
         action="tokens.order_cancelled",
         obj=order,
@@ -424,7 +432,7 @@ def token_order_escalate(*, actor, order, method, note=""):
     escalation = OrderEscalation.objects.create(
         order=order, method=method, note=note, escalated_by=actor
     )
-    audit_record(
+    _audit(
         actor=actor,
         action="tokens.order_escalated",
         obj=order,
@@ -447,7 +455,7 @@ def pcse_orderer_add(*, actor, premises, user):
             {"user": f"{user.full_name} is already linked to the PCSE Online account"}
         )
     orderer = PcseOrderer.objects.create(premises=premises, user=user, added_by=actor)
-    audit_record(
+    _audit(
         actor=actor,
         action="tokens.pcse_orderer_added",
         obj=orderer,
@@ -460,7 +468,7 @@ def pcse_orderer_add(*, actor, premises, user):
 @transaction.atomic
 def pcse_orderer_remove(*, actor, orderer):
     _require(actor, Permission.MANAGE_TOKENS, orderer.premises)
-    audit_record(
+    _audit(
         actor=actor,
         action="tokens.pcse_orderer_removed",
         obj=orderer,
@@ -529,7 +537,7 @@ def token_low_stock_alert(*, premises_id, today=None):
             template="eps/emails/low_stock.txt",
             context={"premises": premises, "figures": figures},
         )
-    audit_record(
+    _audit(
         actor=LOW_STOCK_JOB,
         action="tokens.low_stock_alerted",
         obj=settings_row,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import standings
 from accounts.forms import apply_form_errors
 from accounts.permissions import Permission, has_permission, scope_for
 
@@ -53,6 +54,7 @@ def premises_tokens(request, pk):
     context = {
         "premises": premises,
         "figures": figures,
+        "standing": standings.standing_of(premises, selectors.AREA),
         "chart": stock_chart(history, reorder_level=figures.reorder_level),
         "history": history,
         "movements": selectors.movements_for_premises(request.user, premises)[:RECENT_MOVEMENTS],

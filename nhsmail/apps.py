@@ -6,14 +6,21 @@ class NhsmailConfig(AppConfig):
     verbose_name = "NHSmail"
 
     def ready(self):
-        from accounts.signals import premises_staff_changed
+        from accounts import standings
 
-        from .services import compliance_refresh
+        from .models import ComplianceStatus
+        from .rules import work_out
+        from .services import AREA, after_refresh
 
-        def staff_changed(sender, premises, **kwargs):
-            # Someone joined or left: the premises' count may have changed this minute.
-            compliance_refresh(premises_ids=[premises.pk])
-
-        premises_staff_changed.connect(
-            staff_changed, weak=False, dispatch_uid="nhsmail_staff_changed"
+        standings.register(
+            standings.Area(
+                AREA,
+                "NHSmail",
+                1,
+                work_out,
+                "nhsmail_premises",
+                # The rule keeps its own words: "Not compliant", "Compliant, at risk"...
+                level_labels=dict(ComplianceStatus.choices),
+                after_refresh=after_refresh,
+            )
         )

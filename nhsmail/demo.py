@@ -8,7 +8,6 @@ from django.utils import timezone
 from accounts.models import Membership, Premises, User
 
 from .models import MailboxLink, PersonalAccount, SharedMailbox
-from .services import compliance_refresh
 from .validators import suggested_shared_mailbox
 
 
@@ -71,4 +70,3 @@ def seed(personas):
                 mailbox,
                 by=manager,
             )
-    compliance_refresh(baseline=True)

@@ -97,30 +97,6 @@ class ComplianceStatus(models.TextChoices):
     GREEN = "green", "Compliant"
 
 
-class ComplianceSnapshot(models.Model):
-    """A premises' standing against the shared-mailbox rule on one day."""
-
-    premises = models.ForeignKey(
-        Premises, on_delete=models.PROTECT, related_name="nhsmail_snapshots"
-    )
-    day = models.DateField()
-    status = models.CharField(max_length=5, choices=ComplianceStatus.choices)
-    qualifying_count = models.PositiveIntegerField()
-    reason = models.CharField(max_length=500)
-
-    class Meta:
-        ordering = ["-day"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["premises", "day"], name="one_snapshot_per_premises_per_day"
-            )
-        ]
-        indexes = [models.Index(fields=["day", "status"])]
-
-    def __str__(self):
-        return f"{self.premises} {self.day}: {self.status}"
-
-
 class ComplianceAlertState(models.Model):
     """The last status people were told about, so each transition emails once."""
 

@@ -21,8 +21,10 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Membership, Premises, short_name
+from accounts.standings import Standing
 
-from .models import ComplianceStatus, MailboxLink, PersonalAccount
+from .models import ComplianceStatus, MailboxLink, PersonalAccount, SharedMailbox
+from .validators import is_shared_mailbox_address, shared_mailbox_address_q
 
 AT_RISK_AFTER_DAYS = 30
 STOPS_COUNTING_AFTER_DAYS = 60
@@ -72,17 +74,27 @@ def counts_as_live_since(on):
 
 
 def qualifying_links(on=None):
-    """Current links that count towards the rule on day `on`: one row per link."""
+    """Current links that count towards the rule on day `on`: one row per link.
+
+    A shared mailbox is never a personal account: an account whose address is any
+    premises' shared mailbox, or has a shared mailbox's shape, never counts (such accounts
+    may have been stored before they were refused).
+    """
     on = on or timezone.localdate()
     works_there = Membership.objects.current(on).filter(
         user_id=OuterRef("account__user_id"), premises_id=OuterRef("mailbox__premises_id")
     )
-    return MailboxLink.objects.filter(
-        unlinked_on__isnull=True,
-        linked_on__lte=on,
-        account__status=PersonalAccount.Status.LIVE,
-        account__last_confirmed_on__gte=counts_as_live_since(on),
-    ).filter(Exists(works_there))
+    return (
+        MailboxLink.objects.filter(
+            unlinked_on__isnull=True,
+            linked_on__lte=on,
+            account__status=PersonalAccount.Status.LIVE,
+            account__last_confirmed_on__gte=counts_as_live_since(on),
+        )
+        .filter(Exists(works_there))
+        .exclude(account__address__in=SharedMailbox.objects.values("address"))
+        .exclude(shared_mailbox_address_q("account__address"))
+    )
 
 
 def evaluate(premises_queryset=None, on=None):
@@ -122,6 +134,9 @@ def account_is_counted(account, on=None):
     on = on or timezone.localdate()
     return (
         account.status == PersonalAccount.Status.LIVE
+        # Shapes only: an address stored as a shared mailbox is left out by the rule's
+        # query (qualifying_links), which this per-person marker follows for the shapes.
+        and not is_shared_mailbox_address(account.address)
         and account.last_confirmed_on is not None
         and account.last_confirmed_on >= counts_as_live_since(on)
     )
@@ -130,3 +145,20 @@ def account_is_counted(account, on=None):
 def account_at_risk(account, on=None):
     days = account_days_unconfirmed(account, on)
     return account_is_counted(account, on) and days is not None and days >= AT_RISK_AFTER_DAYS
+
+
+def work_out(premises_queryset, on):
+    """The NHSmail standing of every premises of the queryset on day `on`, for
+    accounts.standings: {premises_id: Standing}, in evaluate's two queries.
+
+    Levels are the rule's own (ComplianceStatus: red "Not compliant", amber "Compliant,
+    at risk", green "Compliant"). Figures: qualifying_people (int), has_mailbox (bool).
+    """
+    return {
+        premises_id: Standing(
+            level=str(evaluation.status),
+            reason=evaluation.reason,
+            figures={"qualifying_people": evaluation.count, "has_mailbox": evaluation.has_mailbox},
+        )
+        for premises_id, evaluation in evaluate(premises_queryset, on=on).items()
+    }

@@ -4,13 +4,14 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
+from accounts import standings
 from accounts.models import Membership, Premises
 from accounts.permissions import Permission, scope_for
 
 from . import rules
 from .models import AccountRequest, MailboxLink, PersonalAccount, SharedMailbox
+from .services import AREA
 
 
 @dataclass
@@ -67,8 +68,10 @@ def staff_rows(premises):
     return [StaffRow(m, accounts.get(m.user_id), links.get(m.user_id)) for m in memberships]
 
 
-def evaluation_for(premises):
-    return rules.evaluate(Premises.objects.filter(pk=premises.pk))[premises.pk]
+def standing_for(premises):
+    """The premises' stored NHSmail standing (accounts.standings.StoredStanding), made
+    current first."""
+    return standings.standing_of(premises, AREA)
 
 
 def link_for_user(user, pk):
@@ -118,17 +121,16 @@ def account_request_for_user(user, pk):
 @dataclass
 class PremisesCompliance:
     premises: Premises
-    evaluation: rules.Evaluation
+    standing: object  # accounts.standings.StoredStanding, or None if never worked out
 
 
 def organisation_compliance(premises_queryset):
-    """Every premises of a queryset with its standing today: three queries, any size.
-
-    Reused by the head-office list, its CSV export, and the cross-area dashboard.
-    """
+    """Every premises of a queryset with its stored NHSmail standing, made current first:
+    a fixed number of queries, any size. For the head-office list, its CSV and home."""
+    standings.ensure_current(premises_queryset)
     premises = list(premises_queryset.select_related("region").order_by("name"))
-    evaluations = rules.evaluate(premises_queryset, on=timezone.localdate())
-    return [PremisesCompliance(p, evaluations[p.pk]) for p in premises]
+    stored = standings.stored_standings([p.pk for p in premises])
+    return [PremisesCompliance(p, stored.get(p.pk, {}).get(AREA)) for p in premises]
 
 
 @dataclass

@@ -3,12 +3,14 @@ re-evaluates the premises it touched once the change commits, so no page is stal
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import standings
 from accounts.audit import audit_record, audit_record_many
 from accounts.emails import queue_email
 from accounts.models import Membership, OrganisationAdmin, Premises
@@ -18,15 +20,24 @@ from . import rules
 from .models import (
     AccountRequest,
     ComplianceAlertState,
-    ComplianceSnapshot,
     ComplianceStatus,
     MailboxLink,
     PersonalAccount,
     SharedMailbox,
 )
-from .validators import normalise_nhsmail
+from .validators import is_shared_mailbox_address, normalise_nhsmail, shared_mailbox_message
 
 JOB = "NHSmail compliance job"
+AREA = "nhsmail"
+
+
+@dataclass(frozen=True)
+class Transition:
+    premises_id: int
+    status: str
+    reason: str
+
+
 RED_REMINDER_EVERY = timedelta(days=7)
 
 
@@ -36,9 +47,7 @@ def _require(user, permission, obj):
 
 
 def _refresh_on_commit(premises_ids):
-    premises_ids = list(premises_ids)
-    if premises_ids:
-        transaction.on_commit(lambda: compliance_refresh(premises_ids=premises_ids))
+    standings.refresh_on_commit(premises_ids, areas=[AREA])
 
 
 def _current_premises_ids(user):
@@ -90,6 +99,12 @@ def account_record(*, actor, person, address, status):
     if not _may_edit_account_of(actor, person):
         raise PermissionDenied
     address = normalise_nhsmail(address)
+    # A shared mailbox is never a person's own account: refused by its shape, and when it is
+    # any premises' shared mailbox in the portal, whatever its shape.
+    if is_shared_mailbox_address(address) or SharedMailbox.objects.filter(address=address).exists():
+        raise ValidationError(
+            {"address": ValidationError(shared_mailbox_message(address), code="shared_mailbox")}
+        )
     if PersonalAccount.objects.filter(address=address).exclude(user=person).exists():
         raise ValidationError(
             {"address": "This NHSmail address is already recorded for another person"}
@@ -169,6 +184,19 @@ def link_create(*, actor, premises, account):
     if not Membership.objects.current().filter(user_id=account.user_id, premises=premises).exists():
         raise ValidationError(
             {"account": f"{account.user.full_name} does not work at {premises.name}"}
+        )
+    address = normalise_nhsmail(account.address)
+    if is_shared_mailbox_address(address) or SharedMailbox.objects.filter(address=address).exists():
+        # An account stored before shared mailbox addresses were refused.
+        raise ValidationError(
+            {
+                "account": ValidationError(
+                    f"{account.address} is a shared mailbox address, not "
+                    f"{account.user.full_name}'s own account. Record their own NHSmail "
+                    "address first.",
+                    code="shared_mailbox",
+                )
+            }
         )
     if MailboxLink.objects.current().filter(account=account, mailbox=mailbox).exists():
         raise ValidationError(
@@ -253,61 +281,38 @@ def account_request_advance(*, actor, request):
 # --- Compliance evaluation ---------------------------------------------------------------
 
 
-@transaction.atomic
 def compliance_refresh(*, premises_ids=None, on=None, baseline=False):
-    """Evaluate premises (all when premises_ids is None), store the day's snapshot, and tell
-    people about transitions. Safe to run again: a second run on the same day stores the
-    same snapshot and sends nothing new. A fixed number of queries for any number of premises.
+    """Work out and store the NHSmail standing of premises (all when premises_ids is
+    None) through accounts.standings, which records the day's history and then calls
+    after_refresh below to tell people about transitions. Safe to run again: a second run
+    on the same day stores the same rows and sends nothing new. A fixed number of queries
+    for any number of premises. Returns {premises_id: Standing}.
 
     baseline=True records the standing without telling anyone (loading demo or scale data).
     """
-    on = on or timezone.localdate()
-    premises = None if premises_ids is None else Premises.objects.filter(pk__in=premises_ids)
-    evaluations = rules.evaluate(premises, on=on)
-    _store_snapshots(evaluations, on, premises_ids)
-    transitions = _record_transitions(evaluations, on, premises_ids)
-    if transitions and not baseline:
+    return standings.standings_refresh(
+        premises_ids=premises_ids, areas=[AREA], on=on, notify=not baseline
+    )[AREA]
+
+
+def after_refresh(standings_by_premises, on, notify):
+    """accounts.standings calls this after storing NHSmail standings: record each
+    premises' alert state and, unless notify is False, tell managers and head office."""
+    transitions = _record_transitions(standings_by_premises, on)
+    if transitions and notify:
         _notify(transitions)
-    return evaluations
 
 
-def _only(queryset, premises_ids):
-    """Rows of the premises evaluated; no filter at all when the job covers every premises."""
-    return queryset if premises_ids is None else queryset.filter(premises_id__in=premises_ids)
-
-
-def _store_snapshots(evaluations, on, premises_ids):
-    """Upsert the day's snapshot of each premises, writing only rows that differ."""
-    stored = {
-        premises_id: (status, count, reason)
-        for premises_id, status, count, reason in _only(
-            ComplianceSnapshot.objects.filter(day=on), premises_ids
-        ).values_list("premises_id", "status", "qualifying_count", "reason")
+def _record_transitions(standings_by_premises, on):
+    """Update each premises' alert state; return [(kind, Transition, previous status)]."""
+    evaluations = {
+        pid: Transition(pid, standing.level, standing.reason)
+        for pid, standing in standings_by_premises.items()
     }
-    changed = [
-        ComplianceSnapshot(
-            premises_id=premises_id,
-            day=on,
-            status=evaluation.status,
-            qualifying_count=evaluation.count,
-            reason=evaluation.reason[:500],
-        )
-        for premises_id, evaluation in evaluations.items()
-        if stored.get(premises_id) != (evaluation.status, evaluation.count, evaluation.reason[:500])
-    ]
-    ComplianceSnapshot.objects.bulk_create(
-        changed,
-        update_conflicts=True,
-        unique_fields=["premises", "day"],
-        update_fields=["status", "qualifying_count", "reason"],
-        batch_size=2000,
-    )
-
-
-def _record_transitions(evaluations, on, premises_ids):
-    """Update each premises' alert state; return [(kind, evaluation, previous status)]."""
     states = dict(
-        _only(ComplianceAlertState.objects.all(), premises_ids).values_list("premises_id", "status")
+        ComplianceAlertState.objects.filter(premises_id__in=list(evaluations)).values_list(
+            "premises_id", "status"
+        )
     )
     last_notified = {}
     to_create, changed, transitions = [], {}, []

@@ -27,7 +27,7 @@ def premises_nhsmail(request, pk):
     context = {
         "premises": premises,
         "mailbox": selectors.mailbox_for_premises(premises),
-        "evaluation": selectors.evaluation_for(premises),
+        "standing": selectors.standing_for(premises),
         "rows": selectors.staff_rows(premises),
         "can_manage": has_permission(request.user, Permission.MANAGE_NHSMAIL, premises),
         "requests": selectors.account_requests_for_premises(premises),
@@ -190,8 +190,10 @@ def organisation_nhsmail(request, pk):
         organisation=organisation
     )
     all_rows = selectors.organisation_compliance(premises)
-    counts = Counter(row.evaluation.status for row in all_rows)
-    rows = [row for row in all_rows if not status or row.evaluation.status == status]
+    counts = Counter(row.standing.level for row in all_rows if row.standing)
+    rows = [
+        row for row in all_rows if not status or (row.standing and row.standing.level == status)
+    ]
     if request.GET.get("format") == "csv":
         return csv_response(
             f"nhsmail-{organisation.pk}-{timezone.localdate():%Y-%m-%d}.csv",
@@ -201,9 +203,9 @@ def organisation_nhsmail(request, pk):
                     row.premises.ods_code,
                     row.premises.name,
                     row.premises.region.name,
-                    row.evaluation.status.label,
-                    row.evaluation.count,
-                    row.evaluation.reason,
+                    row.standing.label if row.standing else "",
+                    row.standing["qualifying_people"] if row.standing else "",
+                    row.standing.reason if row.standing else "",
                 ]
                 for row in rows
             ),

@@ -14,8 +14,10 @@ app.autodiscover_tasks()
 # One place for every periodic job: name -> task and schedule. Tasks are idempotent, so
 # a schedule that fires twice (two beats, a restart) does no harm.
 BEAT_SCHEDULE = {
-    "nhsmail-compliance-daily": {
-        "task": "nhsmail.tasks.evaluate_compliance",
+    # Every area's standing of every premises, with the day's history; NHSmail
+    # transitions are emailed from it.
+    "standings-daily": {
+        "task": "accounts.tasks.refresh_standings",
         "schedule": crontab(hour=6, minute=0),
     },
     "weekly-compliance-digest": {

@@ -208,9 +208,6 @@ INVITATION_VALID_DAYS = 7
 SCR_TRAINING_REFRESH_MONTHS = int(env("SCR_TRAINING_REFRESH_MONTHS", "24"))
 SMARTCARD_RENEWAL_WINDOW_DAYS = 90
 SMARTCARD_ESCALATE_AFTER_MINUTES = int(env("SMARTCARD_ESCALATE_AFTER_MINUTES", "30"))
-# How long the head-office dashboard and premises table keep figures they worked out
-# (pharmacy_portal.dashboard.selectors.remembered); 0 works them out on every request.
-DASHBOARD_CACHE_SECONDS = int(env("DASHBOARD_CACHE_SECONDS", "120"))
 
 # --- Bulk import and the head-office API ----------------------------------------------
 

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts import standings
 from accounts.models import Membership, Organisation, OrganisationAdmin, Premises
 from accounts.permissions import Permission, has_permission, scope_for
 from accounts.selectors import premises_for_user
@@ -29,6 +30,8 @@ from .readiness import (
     training_state,
 )
 from .search import search_pages
+
+AREA = "records"
 
 # --- Guidance ----------------------------------------------------------------------------
 
@@ -247,12 +250,29 @@ def organisation_readiness(user, organisation, *, flagged_only=False, today=None
     return premises
 
 
-def organisation_readiness_totals(premises):
-    """Totals over an organisation_readiness queryset. One query."""
-    return premises.aggregate(
-        premises_count=Count("pk"),
-        without_ready_pharmacist=Count("pk", filter=Q(has_ready_pharmacist=False)),
-    )
+def organisation_premises_by_standing(user, organisation, *, flagged_only=False):
+    """The organisation's premises the user may see readiness for, made current, most
+    urgent SCR/NCRS standing first; flagged_only keeps those with no ready pharmacist."""
+    premises = premises_for_user(user, Permission.VIEW_READINESS).filter(organisation=organisation)
+    standings.ensure_current(premises)
+    premises = standings.join_standings(premises, [AREA])
+    if flagged_only:
+        premises = premises.filter(
+            **{f"{standings.joined(AREA)}__figures__has_ready_pharmacist": False}
+        )
+    return premises.order_by(standings.urgency(AREA), "name", "pk")
+
+
+def organisation_readiness_totals(user, organisation):
+    """Premises, and premises with no ready pharmacist, from the stored standings: two
+    queries."""
+    premises = premises_for_user(user, Permission.VIEW_READINESS).filter(organisation=organisation)
+    return {
+        "premises_count": premises.count(),
+        "without_ready_pharmacist": standings.join_standings(premises, [AREA])
+        .filter(**{f"{standings.joined(AREA)}__figures__has_ready_pharmacist": False})
+        .count(),
+    }
 
 
 @dataclass(frozen=True)
@@ -358,11 +378,8 @@ def home_panel(user, *, today=None):
     scope = scope_for(user)
     managed = []
     if scope.managed_premises_ids:
-        managed = list(
-            readiness_figures(
-                Premises.objects.filter(pk__in=scope.managed_premises_ids).order_by("name"),
-                today=today,
-            )
+        managed = standings.attach(
+            Premises.objects.filter(pk__in=scope.managed_premises_ids).order_by("name"), AREA
         )
     organisations = []
     if scope.admin_organisation_ids:

@@ -8,9 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import standings
 from accounts.audit import audit_record
 from accounts.emails import queue_email
-from accounts.models import User
+from accounts.models import Membership, User
 from accounts.permissions import Permission, has_permission
 
 from .dates import add_months
@@ -25,7 +26,7 @@ from .models import (
 )
 from .readiness import is_eligible, not_eligible_reason
 from .search import refresh_search_vectors
-from .selectors import can_manage_governance, person_works_for_organisation
+from .selectors import AREA, can_manage_governance, person_works_for_organisation
 from .validators import (
     normalise_gphc_number,
     normalise_slug,
@@ -327,6 +328,11 @@ def readiness_record(*, actor, membership, gphc_number, is_trainee, scr_role, cp
         obj=record,
         premises=membership.premises,
         changes={"person": membership.user.email, **changes},
+    )
+    # A GPhC number belongs to the person, so it counts at every premises they work at.
+    works_at = Membership.objects.current().filter(user_id=membership.user_id)
+    standings.refresh_on_commit(
+        {membership.premises_id, *works_at.values_list("premises_id", flat=True)}, areas=[AREA]
     )
     return record
 

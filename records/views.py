@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors as account_selectors
+from accounts import standings
 from accounts.forms import apply_form_errors
 from accounts.permissions import Permission, has_permission
 
@@ -145,7 +146,7 @@ def readiness_premises(request, pk):
     context = {
         "premises": premises,
         "rows": selectors.readiness_for_premises(request.user, premises),
-        "summary": selectors.premises_readiness_summary(premises),
+        "standing": standings.standing_of(premises, selectors.AREA),
         "governance": selectors.governance_for(premises.organisation),
         "can_manage": has_permission(request.user, Permission.MANAGE_READINESS, premises),
         "can_manage_governance": selectors.can_manage_governance(
@@ -195,17 +196,16 @@ def readiness_edit(request, pk):
 def readiness_organisation(request, pk):
     organisation = account_selectors.organisation_get(request.user, pk, Permission.VIEW_READINESS)
     flagged_only = request.GET.get("flagged") == "1"
-    premises = selectors.organisation_readiness(
+    premises = selectors.organisation_premises_by_standing(
         request.user, organisation, flagged_only=flagged_only
     )
     page = Paginator(premises, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = standings.attach(page.object_list, selectors.AREA)
     context = {
         "organisation": organisation,
         "page": page,
         "flagged_only": flagged_only,
-        "totals": selectors.organisation_readiness_totals(
-            selectors.organisation_readiness(request.user, organisation)
-        ),
+        "totals": selectors.organisation_readiness_totals(request.user, organisation),
         "governance": selectors.governance_for(organisation),
         "can_manage_governance": selectors.can_manage_governance(request.user, organisation),
     }

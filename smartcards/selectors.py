@@ -8,7 +8,7 @@ premises, and portal admins.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import (
@@ -26,12 +26,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts import standings
 from accounts.models import Membership, Premises, Region, UnlockerCover, User
 from accounts.permissions import Permission, Role, scope_for
 
 from .models import FINAL_REMINDER_DAYS, RegistrationAuthority, SmartcardHolder, SmartcardRequest
 
 ACTIVE = SmartcardRequest.ACTIVE
+AREA = "smartcards"
 
 
 class _Count(Func):
@@ -421,33 +423,47 @@ def premises_smartcard_figures(premises_queryset, today=None):
     return with_cover(figures, today)
 
 
-def smartcard_figure_totals(premises_queryset, today=None):
-    """Totals across a set of premises, in three queries. A locum's card counts once, not
-    once per premises, so these can be less than the sum of the rows."""
-    today = today or timezone.localdate()
-    premises_ids = premises_queryset.order_by().values("pk")
-    requests = SmartcardRequest.objects.filter(
-        premises__in=premises_ids, status__in=ACTIVE
-    ).aggregate(open_requests=Count("pk"), urgent_requests=Count("pk", filter=Q(urgent=True)))
-    working_there = Membership.objects.current(today).filter(premises__in=premises_ids)
-    expires = "certificate_expires_on"
-
-    def within(days):
-        return Count(
-            "pk",
-            filter=Q(**{f"{expires}__gte": today, f"{expires}__lte": today + timedelta(days=days)}),
-        )
-
-    certificates = SmartcardHolder.objects.filter(
-        user__in=working_there.values("user_id")
-    ).aggregate(
-        certificates_expired=Count("pk", filter=Q(**{f"{expires}__lt": today})),
-        expiring_30=within(30),
-        expiring_60=within(60),
-        expiring_90=within(settings.SMARTCARD_RENEWAL_WINDOW_DAYS),
+def premises_by_standing(premises_queryset):
+    """The premises, made current, most urgent smartcards standing first: red, amber, then
+    green, by name within each."""
+    standings.ensure_current(premises_queryset)
+    return standings.join_standings(premises_queryset, [AREA]).order_by(
+        standings.urgency(AREA), "name", "pk"
     )
-    without_cover = with_cover(premises_queryset.order_by()).filter(unlocker_count=0).count()
-    return {**requests, **certificates, "without_cover": without_cover}
+
+
+def with_standing(premises_list):
+    """Attach each premises' stored smartcards standing as `.standing`, and the moment its
+    oldest open request was raised as `.oldest_waiting_since`: one query."""
+    premises_list = standings.attach(premises_list, AREA)
+    for premises in premises_list:
+        oldest = premises.standing.figures.get("oldest_raised_at") if premises.standing else None
+        premises.oldest_waiting_since = datetime.fromisoformat(oldest) if oldest else None
+    return premises_list
+
+
+def standing_totals(premises_queryset):
+    """Totals of the stored smartcards figures over the premises, summed per premises as
+    the dashboard sums them (a locum's card counts at each premises they work at), and
+    the number of premises without unlocker cover: two queries."""
+    totals = standings.figure_totals(
+        premises_queryset,
+        AREA,
+        [
+            "open_requests",
+            "urgent_requests",
+            "certificates_expired",
+            "expiring_30",
+            "expiring_60",
+            "expiring_90",
+        ],
+    )
+    totals["without_cover"] = (
+        standings.join_standings(premises_queryset, [AREA])
+        .filter(**{f"{standings.joined(AREA)}__figures__unlocker_count": 0})
+        .count()
+    )
+    return totals
 
 
 # --- Jobs --------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from accounts import standings
 from accounts.audit import audit_record
 from accounts.emails import queue_email
 from accounts.models import Membership, User
@@ -26,6 +27,7 @@ from .models import (
     SmartcardRequest,
     SmartcardRequestEvent,
 )
+from .selectors import AREA
 from .validators import normalise_uuid, validate_no_passcode, validate_phone, validate_uuid
 
 Status = SmartcardRequest.Status
@@ -87,6 +89,16 @@ def _audit(actor, action, smartcard_request, changes=None):
         premises=smartcard_request.premises,
         changes={"status": smartcard_request.status, **(changes or {})},
     )
+    # Requests (and a renewal's new certificate date) are part of the smartcards standing
+    # of the request's premises and of every premises the holder works at.
+    _standing_changed(smartcard_request.holder.user_id, {smartcard_request.premises_id})
+
+
+def _standing_changed(user_id, premises_ids=frozenset()):
+    works_at = (
+        Membership.objects.current().filter(user_id=user_id).values_list("premises_id", flat=True)
+    )
+    standings.refresh_on_commit(set(premises_ids) | set(works_at), areas=[AREA])
 
 
 def _people_to_tell(smartcard_request):
@@ -201,6 +213,7 @@ def smartcard_holder_save(
         premises=premises or _holder_premises(person),
         changes=changes,
     )
+    _standing_changed(person.pk)
     return holder
 
 

@@ -389,13 +389,13 @@ def _organisation_premises(request, pk):
 
 def organisation_smartcards(request, pk):
     organisation, premises = _organisation_premises(request, pk)
-    figures = selectors.premises_smartcard_figures(premises)
-    ordered = figures.order_by("-urgent_requests", "-open_requests", "-expiring_30", "name", "pk")
+    ordered = selectors.premises_by_standing(premises)
     page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_standing(list(page.object_list))
     context = {
         "organisation": organisation,
         "page": page,
-        "totals": selectors.smartcard_figure_totals(premises),
+        "totals": selectors.standing_totals(premises),
         "now": timezone.now(),
     }
     return render(request, "smartcards/organisation.html", context)

@@ -29,12 +29,6 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _dashboard_figures_fresh(settings):
-    # Tests change data and look again at once; remembering is tested on its own.
-    settings.DASHBOARD_CACHE_SECONDS = 0
-
-
-@pytest.fixture(autouse=True)
 def _celery_eager():
     """Run tasks in-process unless a test asks for a real worker (tests/worker)."""
     previous = celery_app.conf.task_always_eager

@@ -1,6 +1,7 @@
 import factory
 from django.utils import timezone
 
+from accounts import standings
 from accounts.models import (
     Membership,
     Organisation,
@@ -93,3 +94,10 @@ class UnlockerCoverFactory(factory.django.DjangoModelFactory):
     unlocker = factory.SubFactory(UserFactory)
     premises = factory.SubFactory(PremisesFactory)
     organisation = None
+
+
+def refresh_standings(*premises):
+    """Factories write past the services, which keep the stored standings current on
+    commit. A test that changes data with factories after a page has stored a premises'
+    standing calls this, as a service's commit would."""
+    standings.standings_refresh(premises_ids=[p.pk for p in premises])

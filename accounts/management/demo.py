@@ -5,9 +5,10 @@ Everything is keyed on natural keys (ODS codes, emails), so seeding twice change
 
 import base64
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import (
@@ -15,7 +16,10 @@ from accounts.models import (
     Organisation,
     OrganisationAdmin,
     Premises,
+    PremisesStanding,
     Region,
+    StandingDay,
+    StandingLevel,
     UnlockerCover,
     User,
 )
@@ -267,3 +271,39 @@ def seed_demo():
             defaults={"key": demo_totp_key_hex(), "confirmed": True},
         )
     return personas
+
+
+HISTORY_DAYS = 84
+
+
+def seed_standing_history(*, today=None, days=HISTORY_DAYS):
+    """Twelve weeks of believable daily history behind today's stored standings, so the
+    trend charts show a picture on first run: walking back from today, a premises' level
+    in an area now and then steps to a neighbouring one, more often towards worse (the
+    picture improves over the weeks, as it does when a group starts using the portal).
+    Seeded per premises and area, and never overwrites a day already recorded, so running
+    twice changes nothing."""
+    today = today or timezone.localdate()
+    ladder = [StandingLevel.RED, StandingLevel.AMBER, StandingLevel.GREEN]
+    rows = []
+    for premises_id, area, level in PremisesStanding.objects.values_list(
+        "premises_id", "area", "level"
+    ):
+        rng = random.Random(f"{premises_id}:{area}")
+        position = ladder.index(level)
+        for back in range(1, days):
+            roll = rng.random()
+            if roll < 0.05 and position > 0:
+                position -= 1
+            elif roll < 0.07 and position < len(ladder) - 1:
+                position += 1
+            rows.append(
+                StandingDay(
+                    premises_id=premises_id,
+                    area=area,
+                    day=today - timedelta(days=back),
+                    level=ladder[position],
+                )
+            )
+    StandingDay.objects.bulk_create(rows, ignore_conflicts=True, batch_size=5000)
+    return len(rows)

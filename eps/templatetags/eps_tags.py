@@ -26,18 +26,6 @@ def order_status_tag(order, today=None):
     return nhsuk_tag(order.get_status_display(), _ORDER_COLOURS.get(order.status, ""))
 
 
-@register.simple_tag
-def cover_tag(figures):
-    """Low, order soon, enough, or no usage yet: the head-office table's status column."""
-    if not figures.has_usage:
-        return nhsuk_tag("No usage recorded", "grey")
-    if figures.is_low:
-        return nhsuk_tag("Low", "red")
-    if figures.order_now:
-        return nhsuk_tag("Order today", "orange")
-    return nhsuk_tag("Enough", "green")
-
-
 @register.filter
 def signed(value):
     """+40 or -25, with thousands separators."""

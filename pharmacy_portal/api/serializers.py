@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from accounts.models import Membership
 from nhsmail.models import PersonalAccount
+from nhsmail.validators import validate_personal_nhsmail_address
 
 MAX_ID = 2**53  # larger ids cannot exist, and some clients cannot hold them exactly
 
@@ -35,31 +36,47 @@ class MembershipFilterSerializer(UpdatedSinceSerializer):
     current = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
-class NhsmailComplianceSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["red", "amber", "green"])
-    qualifying_people = serializers.IntegerField()
-    reason = serializers.CharField()
+class StandingSerializer(serializers.Serializer):
+    """What every area's standing says: the same three levels across the portal."""
 
-
-class TokenStockComplianceSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
-        choices=["low", "ok", "unknown"], help_text="unknown: no usage recorded yet"
+        choices=["red", "amber", "green"],
+        help_text="red: needs action; amber: watch; green: in order",
     )
+    label = serializers.CharField(help_text="The level in the portal's words")
+    reason = serializers.CharField(help_text="Why, for anything short of green")
+    worked_out_at = serializers.DateTimeField()
+    stale = serializers.BooleanField(help_text="true while being worked out again")
+
+
+class NhsmailComplianceSerializer(StandingSerializer):
+    qualifying_people = serializers.IntegerField()
+
+
+class TokenStockComplianceSerializer(StandingSerializer):
     stock = serializers.IntegerField()
     days_of_cover = serializers.IntegerField(allow_null=True)
     open_orders = serializers.IntegerField()
 
 
-class SmartcardComplianceSerializer(serializers.Serializer):
+class SmartcardComplianceSerializer(StandingSerializer):
     open_requests = serializers.IntegerField()
+    urgent_requests = serializers.IntegerField()
     certificates_expired = serializers.IntegerField()
     certificates_expiring_90_days = serializers.IntegerField()
+
+
+class ReadinessComplianceSerializer(StandingSerializer):
+    ready_staff = serializers.IntegerField()
+    eligible_staff = serializers.IntegerField()
+    has_ready_pharmacist = serializers.BooleanField()
 
 
 class ComplianceSerializer(serializers.Serializer):
     nhsmail = NhsmailComplianceSerializer()
     eps_tokens = TokenStockComplianceSerializer()
     smartcards = SmartcardComplianceSerializer()
+    scr_ncrs = ReadinessComplianceSerializer()
 
 
 class PremisesSerializer(serializers.Serializer):
@@ -118,7 +135,11 @@ class AccountSerializer(serializers.Serializer):
 
 class AccountRecordSerializer(StrictSerializer):
     email = serializers.EmailField(max_length=254, help_text="The person's email on the portal")
-    address = serializers.CharField(max_length=254, help_text="Their NHSmail address")
+    address = serializers.CharField(
+        max_length=254,
+        validators=[validate_personal_nhsmail_address],
+        help_text="Their own NHSmail address, never a shared mailbox's",
+    )
     status = serializers.ChoiceField(choices=PersonalAccount.Status.choices)
 
 

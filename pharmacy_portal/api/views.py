@@ -1,7 +1,6 @@
 """The head-office JSON API. Thin: parse, call one selector or service, answer JSON."""
 
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -9,12 +8,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from accounts import services as account_services
+from accounts import standings
 from accounts.models import Premises, User
 from accounts.permissions import Permission
 from eps.selectors import token_figures
-from nhsmail import rules
 from nhsmail import services as nhsmail_services
-from smartcards.selectors import premises_smartcard_figures
 
 from . import selectors
 from . import serializers as s
@@ -49,37 +47,51 @@ class ApiListView(GenericAPIView):
         return self.get_paginated_response(self.get_serializer(self.decorate(page), many=True).data)
 
 
+# The API's name for each area, and the figures it gives beside the standing:
+# {area key: (API name, {API field: stored figure})}.
+COMPLIANCE_FIELDS = {
+    "nhsmail": ("nhsmail", {"qualifying_people": "qualifying_people"}),
+    "smartcards": (
+        "smartcards",
+        {
+            "open_requests": "open_requests",
+            "urgent_requests": "urgent_requests",
+            "certificates_expired": "certificates_expired",
+            "certificates_expiring_90_days": "expiring_90",
+        },
+    ),
+    "eps": (
+        "eps_tokens",
+        {"stock": "stock", "days_of_cover": "days_of_cover", "open_orders": "open_orders"},
+    ),
+    "records": (
+        "scr_ncrs",
+        {
+            "ready_staff": "ready_staff_count",
+            "eligible_staff": "eligible_staff_count",
+            "has_ready_pharmacist": "has_ready_pharmacist",
+        },
+    ),
+}
+
+
 def _compliance(premises_list):
-    """Each area's standing for a page of premises: a fixed number of queries."""
+    """Each area's stored standing for a page of premises: a fixed number of queries."""
     ids = [p.pk for p in premises_list]
-    today = timezone.localdate()
-    evaluations = rules.evaluate(Premises.objects.filter(pk__in=ids), on=today)
-    tokens = {f.premises.pk: f for f in token_figures(Premises.objects.filter(pk__in=ids))}
-    cards = {row.pk: row for row in premises_smartcard_figures(Premises.objects.filter(pk__in=ids))}
+    standings.ensure_current(Premises.objects.filter(pk__in=ids))
+    stored = standings.stored_standings(ids)
     for premises in premises_list:
-        evaluation = evaluations[premises.pk]
-        figures = tokens[premises.pk]
-        card = cards[premises.pk]
-        premises.compliance = {
-            "nhsmail": {
-                "status": str(evaluation.status),
-                "qualifying_people": evaluation.count,
-                "reason": evaluation.reason,
-            },
-            "eps_tokens": {
-                "status": "unknown"
-                if not figures.has_usage
-                else ("low" if figures.is_low else "ok"),
-                "stock": figures.stock,
-                "days_of_cover": figures.days_of_cover,
-                "open_orders": figures.open_orders,
-            },
-            "smartcards": {
-                "open_requests": card.open_requests,
-                "certificates_expired": card.certificates_expired,
-                "certificates_expiring_90_days": card.expiring_90,
-            },
-        }
+        premises.compliance = {}
+        for area_key, standing in stored.get(premises.pk, {}).items():
+            name, fields = COMPLIANCE_FIELDS[area_key]
+            premises.compliance[name] = {
+                "status": standing.level,
+                "label": standing.label,
+                "reason": standing.reason,
+                "worked_out_at": standing.worked_out_at,
+                "stale": standing.stale,
+                **{field: standing[figure] for field, figure in fields.items()},
+            }
     return premises_list
 
 

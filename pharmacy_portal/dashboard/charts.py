@@ -45,15 +45,15 @@ def _y(percent):
 
 
 def percent_chart(trend):
-    """Compliant premises as a percentage, one point per week."""
+    """Premises not needing action as a percentage, one point per week."""
     step = (WIDTH - LEFT - RIGHT) / max(len(trend) - 1, 1)
     return LineChart(
         [
             ChartPoint(
                 x=LEFT + index * step,
-                y=_y(point.compliant_percent or 0),
+                y=_y(point.not_red_percent or 0),
                 label=f"{point.day:%-d %b}",
-                value=point.compliant_percent,
+                value=point.not_red_percent,
             )
             for index, point in enumerate(trend)
         ]

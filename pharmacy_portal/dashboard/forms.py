@@ -1,8 +1,28 @@
 from django import forms
 
-from .selectors import AREA_LABELS, TableFilter
+from accounts import standings
 
-RAG_CHOICES = [("red", "Needs action"), ("amber", "Watch"), ("green", "In order")]
+from .selectors import TableFilter, area_labels
+
+# Figure filters offered beside each area's levels (selectors.FIGURE_FILTERS holds what
+# they mean).
+FIGURE_FILTER_CHOICES = {
+    "smartcards": [
+        ("expired", "Certificates expired"),
+        ("expiring_30", "Certificates expiring within 30 days"),
+        ("expiring_60", "Certificates expiring within 60 days"),
+        ("expiring_90", "Certificates expiring within 90 days"),
+        ("open_requests", "Open unlock or renewal requests"),
+        ("no_cover", "No unlocker cover"),
+    ],
+    "eps": [("low", "Low on tokens")],
+    "records": [("no_ready_pharmacist", "No SCR-ready pharmacist")],
+}
+
+
+def _level_choices(area):
+    levels = sorted(standings.SEVERITY, key=standings.SEVERITY.get)
+    return [(level, area.label_for(level)) for level in levels]
 
 
 class TableFilterForm(forms.Form):
@@ -12,49 +32,26 @@ class TableFilterForm(forms.Form):
     region = forms.ModelChoiceField(
         label="ICB area", queryset=None, required=False, empty_label="All areas"
     )
-    nhsmail = forms.ChoiceField(
-        label="NHSmail",
-        required=False,
-        choices=[
-            ("", "Any"),
-            ("red", "Not compliant"),
-            ("amber", "Compliant, at risk"),
-            ("green", "Compliant"),
-        ],
-    )
-    smartcards = forms.ChoiceField(
-        label="Smartcards",
-        required=False,
-        choices=[
-            ("", "Any"),
-            *RAG_CHOICES,
-            ("expiring_30", "Certificates expiring within 30 days"),
-            ("expiring_60", "Certificates expiring within 60 days"),
-            ("expiring_90", "Certificates expiring within 90 days"),
-            ("open_requests", "Open unlock or renewal requests"),
-            ("no_cover", "No unlocker cover"),
-        ],
-    )
-    tokens = forms.ChoiceField(
-        label="EPS tokens",
-        required=False,
-        choices=[("", "Any"), *RAG_CHOICES, ("low", "Low on tokens")],
-    )
-    records = forms.ChoiceField(
-        label="SCR/NCRS",
-        required=False,
-        choices=[("", "Any"), *RAG_CHOICES, ("no_ready_pharmacist", "No SCR-ready pharmacist")],
-    )
-    sort = forms.ChoiceField(
-        label="Sort by",
-        required=False,
-        choices=[("name", "Premises name"), ("ods", "ODS code")]
-        + [(area, f"{label}: most urgent first") for area, label in AREA_LABELS.items()],
-    )
+    sort = forms.ChoiceField(label="Sort by", required=False)
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions
+        sort = self.fields.pop("sort")
+        for area in standings.areas():
+            self.fields[area.key] = forms.ChoiceField(
+                label=area.label,
+                required=False,
+                choices=[
+                    ("", "Any"),
+                    *_level_choices(area),
+                    *FIGURE_FILTER_CHOICES.get(area.key, []),
+                ],
+            )
+        sort.choices = [("name", "Premises name"), ("ods", "ODS code")] + [
+            (key, f"{label}: most urgent first") for key, label in area_labels().items()
+        ]
+        self.fields["sort"] = sort
 
     def table_filter(self):
         self.is_valid()
@@ -63,9 +60,6 @@ class TableFilterForm(forms.Form):
         return TableFilter(
             q=(data.get("q") or "").strip(),
             region=region.pk if region else None,
-            nhsmail=data.get("nhsmail") or "",
-            smartcards=data.get("smartcards") or "",
-            tokens=data.get("tokens") or "",
-            records=data.get("records") or "",
+            levels=tuple((key, data[key]) for key in area_labels() if data.get(key)),
             sort=data.get("sort") or "name",
         )

@@ -1,113 +1,32 @@
-"""The cross-area picture: every area's per-premises figures, composed.
+"""The cross-area picture, read from the stored standings (accounts.standings).
 
-Each area owns its figures (nhsmail.rules.evaluate, smartcards and records annotations,
-eps.token_figures); this module only joins them per premises and turns each into a
-red/amber/green standing, so the dashboard, its table, the CSV and the weekly digest
-agree with the area pages by construction. A fixed number of queries for any number of
-premises: one for premises with the smartcard and readiness annotations, one for tokens,
-two for NHSmail.
+Nothing here decides a level: each area's standing module does, and this module only
+reads what they stored, so the dashboard, its table, the CSV, the premises overview and
+the weekly digest agree with the area pages by construction. Filtering, sorting, paging
+and totals happen in SQL over PremisesStanding: a fixed number of queries whatever the
+number of premises.
 """
 
-import logging
-from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
-from hashlib import sha256
+from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import (
+    Count,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    Sum,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from accounts.models import Premises, Region
+from accounts import standings
+from accounts.models import Premises, PremisesStanding, Region, StandingDay
 from accounts.permissions import Permission, scope_for
-from eps.selectors import token_figures
-from nhsmail import rules as nhsmail_rules
-from nhsmail.models import ComplianceSnapshot
-from records.selectors import readiness_figures
-from smartcards.selectors import premises_smartcard_figures
 
-logger = logging.getLogger(__name__)
-
-RED, AMBER, GREEN = "red", "amber", "green"
-STANDING_LABELS = {RED: "Needs action", AMBER: "Watch", GREEN: "In order"}
 TREND_WEEKS = 12
-
-
-@dataclass
-class PremisesRow:
-    premises: Premises  # annotated with smartcard and readiness figures
-    nhsmail: nhsmail_rules.Evaluation
-    tokens: object  # eps.selectors.TokenFigures
-
-    @property
-    def nhsmail_status(self):
-        return str(self.nhsmail.status)
-
-    @property
-    def smartcards_status(self):
-        p = self.premises
-        if p.certificates_expired or p.urgent_requests:
-            return RED
-        if p.expiring_30 or p.open_requests or not p.unlocker_count:
-            return AMBER
-        return GREEN
-
-    @property
-    def smartcards_summary(self):
-        p = self.premises
-        parts = []
-        if p.open_requests:
-            parts.append(f"{p.open_requests} open request{'s' if p.open_requests != 1 else ''}")
-        if p.certificates_expired:
-            parts.append(f"{p.certificates_expired} expired")
-        if p.expiring_30:
-            parts.append(f"{p.expiring_30} expiring within 30 days")
-        if not p.unlocker_count:
-            parts.append("no unlocker cover")
-        return ", ".join(parts) or "Nothing waiting"
-
-    @property
-    def tokens_status(self):
-        if self.tokens.needs_alert:
-            return RED
-        if self.tokens.is_low or not self.tokens.has_usage or self.tokens.overdue_orders:
-            return AMBER
-        return GREEN
-
-    @property
-    def tokens_summary(self):
-        t = self.tokens
-        if not t.has_usage:
-            return f"{t.stock} in stock, no usage recorded"
-        return f"{t.stock} in stock, {t.days_of_cover} days of cover"
-
-    @property
-    def records_status(self):
-        if not self.premises.has_ready_pharmacist:
-            return RED
-        if self.premises.training_due_count:
-            return AMBER
-        return GREEN
-
-    @property
-    def records_summary(self):
-        p = self.premises
-        if not p.has_ready_pharmacist:
-            return f"No SCR-ready pharmacist ({p.ready_staff_count} ready)"
-        return f"{p.ready_staff_count} of {p.eligible_staff_count} eligible staff ready"
-
-    def status_of(self, area):
-        return getattr(self, f"{area}_status")
-
-
-AREAS = ("nhsmail", "smartcards", "tokens", "records")
-AREA_LABELS = {
-    "nhsmail": "NHSmail",
-    "smartcards": "Smartcards",
-    "tokens": "EPS tokens",
-    "records": "SCR/NCRS",
-}
 
 
 def dashboard_premises(user):
@@ -115,207 +34,235 @@ def dashboard_premises(user):
     return Premises.objects.filter(scope_for(user).premises_filter(Permission.VIEW_COMPLIANCE))
 
 
-def premises_rows(premises_queryset, *, today=None):
-    """One PremisesRow per premises, in the queryset's order: four queries in all."""
-    today = today or timezone.localdate()
-    annotated = readiness_figures(
-        premises_smartcard_figures(
-            premises_queryset.select_related("organisation", "region"), today
-        ),
-        today=today,
-    )
-    premises = list(annotated)
-    evaluations = nhsmail_rules.evaluate(premises_queryset, on=today)
-    tokens = {f.premises.pk: f for f in token_figures(premises_queryset.order_by(), today=today)}
-    return [PremisesRow(p, evaluations[p.pk], tokens[p.pk]) for p in premises]
+def area_labels():
+    """{area key: label}, in the order pages show the areas."""
+    return {a.key: a.label for a in standings.areas()}
+
+
+# --- Rows --------------------------------------------------------------------------------
+
+
+@dataclass
+class PremisesRow:
+    """A premises with its stored standing in every area (StoredStanding by area key)."""
+
+    premises: Premises
+    standings: dict
+
+    @property
+    def cells(self):
+        """[(Area, StoredStanding or None)] in page order."""
+        return [(a, self.standings.get(a.key)) for a in standings.areas()]
+
+    @property
+    def stale(self):
+        return any(s is None or s.stale for s in self.standings.values())
+
+    def __getitem__(self, area_key):
+        """row["nhsmail"]: the area's StoredStanding. KeyError when it has none."""
+        return self.standings[area_key]
+
+
+def rows_for(premises_list):
+    """PremisesRows for already-fetched premises, in the order given: one query."""
+    stored = standings.stored_standings([p.pk for p in premises_list])
+    return [PremisesRow(p, stored.get(p.pk, {})) for p in premises_list]
+
+
+def premises_row(premises):
+    """The PremisesRow of one premises, made current first."""
+    standings.ensure_current(Premises.objects.filter(pk=premises.pk))
+    return rows_for([premises])[0]
 
 
 # --- Filtering and sorting the table -----------------------------------------------------
 
-SMARTCARD_FILTERS = {
-    "expiring_30": lambda p: p.expiring_30 > 0,
-    "expiring_60": lambda p: p.expiring_60 > 0,
-    "expiring_90": lambda p: p.expiring_90 > 0,
-    "open_requests": lambda p: p.open_requests > 0,
-    "no_cover": lambda p: not p.unlocker_count,
+# Filters on the figures behind a standing, beside the level filters: (area, condition on
+# that area's stored figures).
+FIGURE_FILTERS = {
+    "smartcards": {
+        "expired": Q(figures__certificates_expired__gt=0),
+        "expiring_30": Q(figures__expiring_30__gt=0),
+        "expiring_60": Q(figures__expiring_60__gt=0),
+        "expiring_90": Q(figures__expiring_90__gt=0),
+        "open_requests": Q(figures__open_requests__gt=0),
+        "no_cover": Q(figures__unlocker_count=0),
+    },
+    "eps": {"low": Q(figures__is_low=True)},
+    "records": {"no_ready_pharmacist": Q(figures__has_ready_pharmacist=False)},
 }
-TOKEN_FILTERS = {"low": lambda t: t.is_low}
-RECORDS_FILTERS = {"no_ready_pharmacist": lambda p: not p.has_ready_pharmacist}
+
+
+def _prefixed(condition, prefix):
+    """Q(figures__x=1) as Q(<prefix>__figures__x=1), for a joined standing."""
+    prefixed = Q(_connector=condition.connector, _negated=condition.negated)
+    for child in condition.children:
+        if isinstance(child, Q):
+            prefixed.children.append(_prefixed(child, prefix))
+        else:
+            lookup, value = child
+            prefixed.children.append((f"{prefix}__{lookup}", value))
+    return prefixed
 
 
 @dataclass(frozen=True)
 class TableFilter:
-    """What a head office asked the table for. Unknown values mean no filter, not errors."""
+    """What a head office asked the table for. Unknown values mean no filter, not errors.
+
+    levels: {area key: a level or a FIGURE_FILTERS key}.
+    """
 
     q: str = ""
     region: int | None = None
-    nhsmail: str = ""
-    smartcards: str = ""
-    tokens: str = ""
-    records: str = ""
+    levels: tuple = ()  # ((area key, value), ...)
     sort: str = "name"
     descending: bool = False
 
     def filter_queryset(self, premises):
+        """The premises matching, sorted, in SQL."""
         if self.q:
             premises = premises.filter(Q(name__icontains=self.q) | Q(ods_code__icontains=self.q))
         if self.region:
             premises = premises.filter(region_id=self.region)
-        return premises.order_by("name", "pk")
+        premises = standings.join_standings(premises)
+        for key, value in self.levels:
+            joined = standings.joined(key)
+            if value in standings.SEVERITY:
+                premises = premises.filter(**{f"{joined}__level": value})
+            elif value in FIGURE_FILTERS.get(key, {}):
+                premises = premises.filter(_prefixed(FIGURE_FILTERS[key][value], joined))
+        return premises.order_by(*self._ordering())
 
-    def keep(self, row):
-        for area, value, special in (
-            ("nhsmail", self.nhsmail, {}),
-            ("smartcards", self.smartcards, SMARTCARD_FILTERS),
-            ("tokens", self.tokens, TOKEN_FILTERS),
-            ("records", self.records, RECORDS_FILTERS),
-        ):
-            if not value:
-                continue
-            if value in special:
-                subject = row.tokens if area == "tokens" else row.premises
-                if not special[value](subject):
-                    return False
-            elif row.status_of(area) != value:
-                return False
-        return True
+    def _ordering(self):
+        if self.sort in area_labels():
+            urgency = standings.urgency(self.sort)
+            first = urgency.desc() if self.descending else urgency.asc()
+            return [first, "name", "pk"]
+        if self.sort == "ods":
+            return ["-ods_code" if self.descending else "ods_code"]
+        return ["-name", "-pk"] if self.descending else ["name", "pk"]
 
     @property
     def area_filtered(self):
-        return any((self.nhsmail, self.smartcards, self.tokens, self.records))
+        return bool(self.levels)
 
 
-SEVERITY = {RED: 0, AMBER: 1, GREEN: 2}
-SORT_KEYS = {
-    "name": lambda row: (row.premises.name.lower(), row.premises.pk),
-    "ods": lambda row: row.premises.ods_code,
-    **{
-        area: (lambda row, area=area: (SEVERITY[row.status_of(area)], row.premises.name.lower()))
-        for area in AREAS
-    },
-}
+def table_premises(user, table_filter):
+    """The premises of the table, filtered and sorted in SQL, made current first."""
+    scope = dashboard_premises(user)
+    standings.ensure_current(scope)
+    return table_filter.filter_queryset(scope).select_related("organisation", "region")
 
 
-def _filtered_and_sorted(premises, table_filter, today):
-    rows = [row for row in premises_rows(premises, today=today) if table_filter.keep(row)]
-    rows.sort(
-        key=SORT_KEYS.get(table_filter.sort, SORT_KEYS["name"]), reverse=table_filter.descending
-    )
-    return rows
+def table_rows(user, table_filter):
+    """Every PremisesRow of the table, in table order: three queries."""
+    return rows_for(list(table_premises(user, table_filter)))
 
 
-def table_rows(user, table_filter, *, today=None):
-    premises = table_filter.filter_queryset(dashboard_premises(user))
-    return _filtered_and_sorted(premises, table_filter, today)
-
-
-def table_row_ids(user, table_filter, *, today=None):
-    """(premises ids of table_rows in table order, when worked out): remembered a while
-    (see remembered), so paging through 2,000 premises does not work them all out again
-    for every page. Render a page of them with rows_for_ids."""
-    today = today or timezone.localdate()
-    premises = table_filter.filter_queryset(dashboard_premises(user))
-    return remembered(
-        "table",
-        premises,
-        (today, table_filter),
-        lambda: [row.premises.pk for row in _filtered_and_sorted(premises, table_filter, today)],
-    )
-
-
-def rows_for_ids(ids, *, today=None):
-    """PremisesRows for these premises ids, in the order given: four queries."""
-    rows = premises_rows(Premises.objects.filter(pk__in=ids), today=today)
-    by_pk = {row.premises.pk: row for row in rows}
-    # A premises removed since the ids were remembered is left out, not an error.
-    return [by_pk[pk] for pk in ids if pk in by_pk]
-
-
-def table_rows_streamed(user, table_filter, *, today=None, chunk_size=500):
-    """The same rows as table_rows, in name order, a chunk of premises at a time, so an
-    export of 12,000 premises never holds them all in memory."""
-    premises = table_filter.filter_queryset(dashboard_premises(user))
-    last_name, last_pk = None, None
-    while True:
-        chunk = premises
-        if last_pk is not None:
-            chunk = chunk.filter(Q(name__gt=last_name) | Q(name=last_name, pk__gt=last_pk))
-        ids = list(chunk.values_list("pk", "name")[:chunk_size])
-        if not ids:
-            return
-        last_pk, last_name = ids[-1][0], ids[-1][1]
-        for row in premises_rows(
-            Premises.objects.filter(pk__in=[pk for pk, _ in ids]).order_by("name", "pk"),
-            today=today,
-        ):
-            if table_filter.keep(row):
-                yield row
-
-
-# --- Remembering head-office figures ----------------------------------------------------
-
-
-def remembered(name, premises_queryset, parts, compute):
-    """(compute(), when it was worked out), kept in the cache for DASHBOARD_CACHE_SECONDS.
-
-    Working out every area's figures for a 2,000-premises group takes about a second; head
-    offices reload and page through them far more often than they change, and on a busy
-    morning that second is taken from the pharmacists' pages. The key is made from the ids
-    of exactly the premises asked about (and `parts`): two people watching the same
-    premises share figures, and nobody is ever shown premises outside their own scope.
-    Pages say when the figures were worked out. With the setting at 0, or the cache not
-    answering, figures are worked out on every request.
+def export_rows(user, table_filter, *, chunk_size=2000):
+    """The table's rows for the CSV, streamed as tuples from one query through a
+    server-side cursor, so an export of 12,000 premises never holds them in memory:
+    (ods_code, name, organisation, ICB, then level and reason of each area in page order).
     """
-    seconds = settings.DASHBOARD_CACHE_SECONDS
-    if not seconds:
-        return compute(), None
-    ids = sorted(premises_queryset.order_by().values_list("pk", flat=True))
-    digest = sha256(f"{ids}|{parts!r}".encode()).hexdigest()
-    key = f"dashboard:{name}:{digest}"
-    try:
-        hit = cache.get(key)
-    except Exception:  # any cache failure: a slower page, never an error page
-        logger.warning("dashboard cache unavailable", exc_info=True)
-        hit = None
-    if hit is not None:
-        return hit
-    value = (compute(), timezone.now())
-    try:
-        cache.set(key, value, seconds)
-    except Exception:
-        logger.warning("dashboard cache unavailable", exc_info=True)
-    return value
+    premises = table_premises(user, table_filter)
+    columns = ["ods_code", "name", "organisation__name", "region__name"]
+    for a in standings.areas():
+        columns += [f"{standings.joined(a.key)}__level", f"{standings.joined(a.key)}__reason"]
+    return premises.values_list(*columns).iterator(chunk_size=chunk_size)
+
+
+def export_header():
+    header = ["ODS code", "Premises", "Organisation", "ICB area"]
+    for a in standings.areas():
+        header += [a.label, f"{a.label}: reason"]
+    return header
+
+
+def export_label(area_key, level):
+    """The words for a stored level in an export cell."""
+    if level is None:
+        return "Not worked out yet"
+    return standings.area(area_key).label_for(level)
 
 
 # --- Headline figures --------------------------------------------------------------------
 
 
+def _figure(name):
+    return Cast(KT(f"figures__{name}"), IntegerField())
+
+
 @dataclass
 class Headline:
     premises_count: int
-    nhsmail: Counter
+    # {area key: {level: number of premises}}
+    levels: dict
+    certificates_expired: int
     expiring_30: int
     expiring_60: int
     expiring_90: int
     open_requests: int
+    urgent_requests: int
     oldest_waiting_since: object
     low_on_tokens: int
     without_ready_pharmacist: int
+    worked_out_at: object
+    stale: int
+
+    @property
+    def areas(self):
+        """[(Area, [(level, label, number of premises)])] in page order, most urgent first."""
+        order = sorted(standings.SEVERITY, key=standings.SEVERITY.get)
+        return [
+            (
+                a,
+                [
+                    (level, a.label_for(level), self.levels.get(a.key, {}).get(level, 0))
+                    for level in order
+                ],
+            )
+            for a in standings.areas()
+        ]
 
 
-def headline(rows):
-    oldest = [row.premises.oldest_raised_at for row in rows if row.premises.oldest_raised_at]
-    return Headline(
-        premises_count=len(rows),
-        nhsmail=Counter(row.nhsmail_status for row in rows),
-        expiring_30=sum(row.premises.expiring_30 for row in rows),
-        expiring_60=sum(row.premises.expiring_60 for row in rows),
-        expiring_90=sum(row.premises.expiring_90 for row in rows),
-        open_requests=sum(row.premises.open_requests for row in rows),
-        oldest_waiting_since=min(oldest) if oldest else None,
-        low_on_tokens=sum(1 for row in rows if row.tokens.is_low),
-        without_ready_pharmacist=sum(1 for row in rows if not row.premises.has_ready_pharmacist),
+def headline(premises_queryset):
+    """The dashboard's figures for a set of premises, summed from their stored standings:
+    three queries. Smartcard figures add up per premises, so a locum's card counts at
+    each premises they work at, as each area page shows it."""
+    rows = PremisesStanding.objects.filter(premises__in=premises_queryset.order_by().values("pk"))
+    levels = {}
+    for area_key, level, count in rows.values_list("area", "level").annotate(n=Count("pk")):
+        levels.setdefault(area_key, {})[level] = count
+    smartcards, eps, records = Q(area="smartcards"), Q(area="eps"), Q(area="records")
+    totals = rows.aggregate(
+        certificates_expired=Sum(_figure("certificates_expired"), filter=smartcards),
+        expiring_30=Sum(_figure("expiring_30"), filter=smartcards),
+        expiring_60=Sum(_figure("expiring_60"), filter=smartcards),
+        expiring_90=Sum(_figure("expiring_90"), filter=smartcards),
+        open_requests=Sum(_figure("open_requests"), filter=smartcards),
+        urgent_requests=Sum(_figure("urgent_requests"), filter=smartcards),
+        oldest_waiting_since=Min(KT("figures__oldest_raised_at"), filter=smartcards),
+        low_on_tokens=Count("pk", filter=eps & Q(figures__is_low=True)),
+        without_ready_pharmacist=Count(
+            "pk", filter=records & Q(figures__has_ready_pharmacist=False)
+        ),
+        worked_out_at=Max("worked_out_at"),
+        stale=Count("premises_id", filter=Q(stale=True), distinct=True),
     )
+    oldest = totals.pop("oldest_waiting_since")
+    worked_out_at = totals.pop("worked_out_at")
+    return Headline(
+        premises_count=premises_queryset.count(),
+        levels=levels,
+        oldest_waiting_since=_parse_moment(oldest),
+        worked_out_at=worked_out_at,
+        # Sums over no rows are None: an empty scope has nothing waiting.
+        **{name: value or 0 for name, value in totals.items()},
+    )
+
+
+def _parse_moment(text):
+    return datetime.fromisoformat(text) if text else None
 
 
 # --- Trends ------------------------------------------------------------------------------
@@ -333,62 +280,83 @@ class TrendPoint:
         return self.red + self.amber + self.green
 
     @property
-    def compliant_percent(self):
+    def not_red_percent(self):
+        """Premises not needing action (for NHSmail: meeting the rule), as a percentage."""
         return round(100 * (self.amber + self.green) / self.total) if self.total else None
 
 
-def nhsmail_trend(premises_queryset, *, today=None, weeks=TREND_WEEKS):
-    """NHSmail standing on the same weekday for each of the last `weeks` weeks, from the
-    stored daily snapshots: one query."""
-    today = today or timezone.localdate()
-    days = [today - timedelta(weeks=k) for k in reversed(range(weeks))]
-    points = {day: TrendPoint(day) for day in days}
+@dataclass
+class Trend:
+    area: object  # accounts.standings.Area
+    points: list
+
+    percent_label = "No action needed"
+
+    @property
+    def labels(self):
+        """(red, amber, green) words for this area's levels, in TrendPoint's order."""
+        levels = (standings.RED, standings.AMBER, standings.GREEN)
+        return tuple(self.area.label_for(level) for level in levels)
+
+
+def trend_days(today, weeks=TREND_WEEKS):
+    """The same weekday in each of the last `weeks` weeks, oldest first."""
+    return [today - timedelta(weeks=k) for k in reversed(range(weeks))]
+
+
+def trends(premises_queryset, *, today=None, weeks=TREND_WEEKS):
+    """{area key: Trend} of every area over the last `weeks` weeks, from the stored daily
+    history: one query."""
+    days = trend_days(today or timezone.localdate(), weeks)
+    points = {a.key: {day: TrendPoint(day) for day in days} for a in standings.areas()}
     counts = (
-        ComplianceSnapshot.objects.filter(day__in=days, premises__in=premises_queryset.values("pk"))
-        .values_list("day", "status")
+        StandingDay.objects.filter(
+            day__in=days, premises__in=premises_queryset.order_by().values("pk")
+        )
+        .values_list("area", "day", "level")
         .annotate(n=Count("pk"))
     )
-    for day, status, n in counts:
-        setattr(points[day], status, n)
-    return [points[day] for day in days]
+    for area_key, day, level, n in counts:
+        if area_key in points:
+            setattr(points[area_key][day], level, n)
+    return {a.key: Trend(a, [points[a.key][day] for day in days]) for a in standings.areas()}
 
 
-def nhsmail_trend_by_region(premises_queryset, *, today=None, weeks=TREND_WEEKS):
-    """{region name: [TrendPoint...]} for the regions of the premises: one query."""
-    today = today or timezone.localdate()
-    days = [today - timedelta(weeks=k) for k in reversed(range(weeks))]
+def trends_by_region(premises_queryset, area_key, *, today=None, weeks=TREND_WEEKS):
+    """{region name: [TrendPoint...]} of one area for the regions of the premises: one
+    query."""
+    days = trend_days(today or timezone.localdate(), weeks)
     regions = {}
     counts = (
-        ComplianceSnapshot.objects.filter(day__in=days, premises__in=premises_queryset.values("pk"))
-        .values_list("premises__region__name", "day", "status")
+        StandingDay.objects.filter(
+            area=area_key, day__in=days, premises__in=premises_queryset.order_by().values("pk")
+        )
+        .values_list("premises__region__name", "day", "level")
         .annotate(n=Count("pk"))
     )
-    for region, day, status, n in counts:
+    for region, day, level, n in counts:
         points = regions.setdefault(region, {d: TrendPoint(d) for d in days})
-        setattr(points[day], status, n)
+        setattr(points[day], level, n)
     return {region: [points[d] for d in days] for region, points in sorted(regions.items())}
 
 
 @dataclass
 class DashboardSummary:
     headline: Headline
-    trend: list
+    trends: dict
     regional_trends: dict
 
 
 def dashboard_summary(user, *, today=None):
-    """(DashboardSummary of the premises the user watches, when it was worked out)."""
+    """The DashboardSummary of the premises the user watches, made current first."""
     today = today or timezone.localdate()
     premises = dashboard_premises(user)
-
-    def compute():
-        return DashboardSummary(
-            headline=headline(premises_rows(premises, today=today)),
-            trend=nhsmail_trend(premises, today=today),
-            regional_trends=nhsmail_trend_by_region(premises, today=today),
-        )
-
-    return remembered("summary", premises, (today,), compute)
+    standings.ensure_current(premises, on=today)
+    return DashboardSummary(
+        headline=headline(premises),
+        trends=trends(premises, today=today),
+        regional_trends=trends_by_region(premises, "nhsmail", today=today),
+    )
 
 
 def regions_of(premises_queryset):

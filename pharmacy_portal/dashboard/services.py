@@ -5,9 +5,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import standings
 from accounts.emails import queue_email
-from accounts.models import OrganisationAdmin, Premises, SentNotification
-from nhsmail.models import ComplianceSnapshot
+from accounts.models import OrganisationAdmin, Premises, SentNotification, StandingDay
 
 from . import selectors
 
@@ -16,20 +16,39 @@ def _week_start(day):
     return day - timedelta(days=day.weekday())
 
 
-def nhsmail_changes(premises_queryset, *, since, until):
-    """Premises whose NHSmail standing differs between two days' snapshots: one query."""
-    snapshots = ComplianceSnapshot.objects.filter(
+def standing_changes(premises_queryset, *, since, until):
+    """[(premises name, area label, level words before, level words after)] for every
+    premises and area whose stored daily standing differs between two days: one query."""
+    days = StandingDay.objects.filter(
         day__in=[since, until], premises__in=premises_queryset.values("pk")
-    ).values_list("premises_id", "premises__name", "day", "status")
+    ).values_list("premises_id", "premises__name", "area", "day", "level")
     before, after, names = {}, {}, {}
-    for premises_id, name, day, status in snapshots:
-        (before if day == since else after)[premises_id] = status
+    for premises_id, name, area_key, day, level in days:
+        (before if day == since else after)[premises_id, area_key] = level
         names[premises_id] = name
-    return sorted(
-        (names[pid], before[pid], after[pid])
-        for pid in before.keys() & after.keys()
-        if before[pid] != after[pid]
-    )
+    changes = []
+    for key in before.keys() & after.keys():
+        if before[key] != after[key]:
+            area = standings.area(key[1])
+            changes.append(
+                (names[key[0]], area.label, area.label_for(before[key]), area.label_for(after[key]))
+            )
+    return sorted(changes)
+
+
+def _is_red(standing):
+    return standing is not None and standing.level == standings.RED
+
+
+def needing_action(rows):
+    """[(area label, [PremisesRow])]: the premises whose stored standing is red, by area."""
+    return [
+        (
+            area.label,
+            [row for row in rows if row[area.key] and row[area.key].level == standings.RED],
+        )
+        for area in standings.areas()
+    ]
 
 
 def weekly_digests_send(*, on=None):
@@ -47,11 +66,8 @@ def weekly_digests_send(*, on=None):
             if not created:
                 continue
             premises = Premises.objects.filter(organisation=admin.organisation)
-            rows = selectors.premises_rows(premises.order_by("name"), today=on)
-            red = [
-                (label, [row for row in rows if row.status_of(area) == "red"])
-                for area, label in selectors.AREA_LABELS.items()
-            ]
+            standings.ensure_current(premises, on=on)
+            rows = selectors.rows_for(list(premises.order_by("name")))
             queue_email(
                 to=admin.user.email,
                 subject=f"Weekly compliance digest: {admin.organisation.name}",
@@ -59,9 +75,9 @@ def weekly_digests_send(*, on=None):
                 context={
                     "admin": admin,
                     "week": week,
-                    "headline": selectors.headline(rows),
-                    "red": red,
-                    "changes": nhsmail_changes(premises, since=on - timedelta(days=7), until=on),
+                    "headline": selectors.headline(premises),
+                    "red": needing_action(rows),
+                    "changes": standing_changes(premises, since=on - timedelta(days=7), until=on),
                 },
             )
             sent += 1

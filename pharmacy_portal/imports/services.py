@@ -13,11 +13,11 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from accounts import services as account_services
+from accounts import standings
 from accounts.audit import audit_record
 from accounts.emails import queue_email
 from accounts.models import Invitation, Membership, Premises, hash_invitation_token
 from accounts.permissions import Permission, has_permission
-from accounts.signals import premises_staff_changed
 
 from ..models import ImportRow, ImportRun
 from . import selectors
@@ -348,8 +348,7 @@ def import_follow_up(*, run_id):
             _send_invitations(
                 run, [row for row in rows if row.invitation_id and not row.notified_at]
             )
-    for premises in Premises.objects.filter(pk__in=touched - {None}):
-        premises_staff_changed.send(sender=Premises, premises=premises)
+    standings.refresh_on_commit(touched - {None})
 
 
 def _send_invitations(run, rows):

@@ -20,8 +20,11 @@ from functools import cached_property
 
 from django import forms, template
 from django.forms.utils import flatatt
+from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+
+from accounts import standings
 
 register = template.Library()
 
@@ -549,11 +552,27 @@ def nhsuk_formset_error_summary_items(formset):
     return items
 
 
-# Red/amber/green standings, as every area reports them, to NHS.UK tag colours.
-RAG_TAG_COLOURS = {"red": "red", "amber": "orange", "green": "green"}
+@register.simple_tag
+def standing_tag(standing):
+    """{% standing_tag row.nhsmail %}: a stored standing (accounts.standings.StoredStanding)
+    as an NHS.UK tag in its level's colour, saying so when it may be out of date."""
+    if standing is None:
+        return nhsuk_tag("Not worked out yet", standings.STALE_TAG_COLOUR)
+    tag = nhsuk_tag(standing.label, standing.tag_colour)
+    if standing.stale:
+        return format_html(
+            '{} <span class="nhsuk-body-s">(may be out of date: being worked out again)</span>',
+            tag,
+        )
+    return tag
 
 
 @register.simple_tag
-def rag_tag(status, label):
-    """{% rag_tag evaluation.status evaluation.status.label %}: a coloured NHS.UK tag."""
-    return nhsuk_tag(label, RAG_TAG_COLOURS.get(str(status), "grey"))
+def area_link(area, premises):
+    """{% area_link area premises %}: "Open" linking to the area's page for the premises."""
+    return format_html(
+        '<a href="{}">Open<span class="nhsuk-u-visually-hidden"> {} for {}</span></a>',
+        reverse(area.premises_page, args=[premises.pk]),
+        area.label,
+        premises.name,
+    )

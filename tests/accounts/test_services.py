@@ -7,9 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from accounts import services
+from accounts import services, standings
 from accounts.models import AuditEvent, Membership, Premises
-from accounts.signals import premises_staff_changed
 from tests.factories import MembershipFactory, RegionFactory, UserFactory
 
 
@@ -125,23 +124,19 @@ class TestInvitations:
 @pytest.mark.django_db
 class TestMemberships:
     def test_end_membership(self, world, django_capture_on_commit_callbacks):
-        received = []
-
-        def listener(sender, premises, **kwargs):
-            received.append(premises)
-
-        premises_staff_changed.connect(listener)
-        try:
-            membership = world.staff.memberships.get()
-            with django_capture_on_commit_callbacks(execute=True):
-                services.membership_end(
-                    actor=world.manager, membership=membership, end_date=timezone.localdate()
-                )
-        finally:
-            premises_staff_changed.disconnect(listener)
+        standings.standings_refresh(premises_ids=[world.premises.pk])
+        assert standings.standing_of(world.premises, "records")["staff_count"] == 2
+        membership = world.staff.memberships.get()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.membership_end(
+                actor=world.manager, membership=membership, end_date=timezone.localdate()
+            )
         membership.refresh_from_db()
         assert not membership.is_current()
-        assert received == [world.premises]
+        # Every area's standing of the premises was worked out again on commit.
+        stored = standings.stored_standings([world.premises.pk])[world.premises.pk]
+        assert not any(standing.stale for standing in stored.values())
+        assert stored["records"]["staff_count"] == 1
         event = AuditEvent.objects.get(action="membership.ended")
         assert event.actor == world.manager and event.premises == world.premises
 

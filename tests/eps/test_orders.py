@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from eps import selectors, services
 from eps.models import OrderEscalation, StockMovement, TokenOrder
+from eps.standing import standing_from_figures
 from eps.validators import validate_pcse_reference
 from tests.eps.factories import PcseOrdererFactory, TokenOrderFactory, movement
 from tests.factories import MembershipFactory
@@ -304,7 +305,7 @@ class TestPcseOrderers:
         PcseOrdererFactory(premises=world.premises, user=world.manager)
         figures = selectors.token_figures_for(world.premises)
         assert figures.orderers == 1
-        assert figures.too_few_orderers
+        assert standing_from_figures(figures).figures["too_few_orderers"]
 
     def test_staff_cannot_change_orderers(self, world):
         with pytest.raises(PermissionDenied):

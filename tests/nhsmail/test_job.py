@@ -7,9 +7,9 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, PremisesStanding, StandingDay
 from nhsmail import services, tasks
-from nhsmail.models import ComplianceSnapshot, MailboxLink
+from nhsmail.models import MailboxLink
 from tests.factories import MembershipFactory, OrganisationAdminFactory
 from tests.nhsmail.factories import MailboxLinkFactory, PersonalAccountFactory, SharedMailboxFactory
 
@@ -37,22 +37,27 @@ class TestComplianceJob:
     def test_second_run_same_day_changes_nothing(self, world, django_capture_on_commit_callbacks):
         link_people(world.premises, 2)
         run_job(django_capture_on_commit_callbacks)
-        snapshots = list(
-            ComplianceSnapshot.objects.values_list(
-                "premises_id", "day", "status", "qualifying_count", "reason"
+
+        def stored():
+            return (
+                list(
+                    PremisesStanding.objects.filter(area="nhsmail")
+                    .order_by("premises_id")
+                    .values_list("premises_id", "level", "reason", "figures")
+                ),
+                list(
+                    StandingDay.objects.filter(area="nhsmail")
+                    .order_by("premises_id")
+                    .values_list("premises_id", "day", "level")
+                ),
             )
-        )
+
+        before = stored()
         emails, events = len(mail.outbox), AuditEvent.objects.count()
         run_job(django_capture_on_commit_callbacks)
-        assert (
-            list(
-                ComplianceSnapshot.objects.values_list(
-                    "premises_id", "day", "status", "qualifying_count", "reason"
-                )
-            )
-            == snapshots
-        )
-        assert ComplianceSnapshot.objects.count() == 3  # one per premises per day
+        assert stored() == before
+        # One history row per premises per day.
+        assert StandingDay.objects.filter(area="nhsmail").count() == 3
         assert len(mail.outbox) == emails
         assert AuditEvent.objects.count() == events
 
@@ -154,7 +159,7 @@ def test_job_runs_through_a_real_worker(real_celery_worker, django_db_blocker):
     OrganisationAdminFactory(organisation=premises.organisation)
     tasks.evaluate_compliance.delay().get(timeout=60)
     tasks.evaluate_compliance.delay().get(timeout=60)
-    assert ComplianceSnapshot.objects.get(premises=premises).status == "amber"
+    assert StandingDay.objects.get(premises=premises, area="nhsmail").level == "amber"
     # Email is queued on commit by the worker and delivered by the worker too.
     for _ in range(50):
         if mail.outbox:

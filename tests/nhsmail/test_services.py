@@ -5,11 +5,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, PremisesStanding, StandingDay
 from nhsmail import services
-from nhsmail.models import AccountRequest, ComplianceSnapshot, MailboxLink, PersonalAccount
+from nhsmail.models import AccountRequest, MailboxLink, PersonalAccount
 from tests.factories import MembershipFactory
 from tests.nhsmail.factories import MailboxLinkFactory, PersonalAccountFactory, SharedMailboxFactory
+
+
+def nhsmail_standing(premises):
+    """The stored row as it stands, without working anything out again."""
+    return PremisesStanding.objects.get(premises=premises, area="nhsmail")
 
 
 @pytest.mark.django_db
@@ -27,7 +32,7 @@ class TestMailbox:
         assert AuditEvent.objects.filter(
             action="nhsmail.mailbox_set", premises=world.premises
         ).exists()
-        assert ComplianceSnapshot.objects.get(premises=world.premises).status == "red"
+        assert nhsmail_standing(world.premises).level == "red"
 
     @pytest.mark.parametrize(
         "address", ["pharmacy.fx123@gmail.com", "not an email", "@nhs.net", "a..b@nhs.net", ""]
@@ -166,14 +171,15 @@ class TestLinks:
         third = MembershipFactory(premises=world.premises)
         MailboxLinkFactory(account=PersonalAccountFactory(user=third.user), mailbox=mailbox)
         services.compliance_refresh(baseline=True)
-        assert ComplianceSnapshot.objects.get(premises=world.premises).status == "green"
+        assert nhsmail_standing(world.premises).level == "green"
         with django_capture_on_commit_callbacks(execute=True):
             account_services.membership_end(
                 actor=world.manager, membership=third, end_date=timezone.localdate()
             )
-        snapshot = ComplianceSnapshot.objects.get(premises=world.premises)
-        assert snapshot.status == "amber"
-        assert snapshot.qualifying_count == 2
+        stored = nhsmail_standing(world.premises)
+        assert stored.level == "amber"
+        assert stored.figures["qualifying_people"] == 2
+        assert StandingDay.objects.get(premises=world.premises, area="nhsmail").level == "amber"
 
 
 @pytest.mark.django_db

@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import StandingDay
 from nhsmail.models import AccountRequest, MailboxLink, PersonalAccount, SharedMailbox
 from tests.conftest import sign_in
 from tests.factories import MembershipFactory, PremisesFactory
@@ -290,11 +291,9 @@ class TestHeadOfficeView:
                 reverse("nhsmail_check_now", args=[world.premises.organisation_id])
             )
         assert response.status_code == 302
-        from nhsmail.models import ComplianceSnapshot
-
         assert (
-            ComplianceSnapshot.objects.filter(
-                premises__organisation=world.premises.organisation
+            StandingDay.objects.filter(
+                area="nhsmail", premises__organisation=world.premises.organisation
             ).count()
             == 2
         )

@@ -8,6 +8,7 @@ from django.urls import reverse
 from accounts.models import AuditEvent, Organisation
 from records import selectors
 from records.models import GuidancePage, ReadinessRecord, ScrGovernancePerson
+from tests.factories import refresh_standings
 from tests.records.factories import GuidancePageFactory, ready_pharmacist
 
 
@@ -21,10 +22,11 @@ class TestHomePanel:
     def test_manager_sees_readiness_of_their_premises(self, world, client_for):
         html = client_for("manager").get(reverse("home")).content.decode()
         assert "SCR readiness at Calder Pharmacy" in html
-        assert "No ready pharmacist" in html
+        assert "No registered pharmacist here is ready for SCR/NCRS" in html
         ready_pharmacist(world.premises)
+        refresh_standings(world.premises)
         html = client_for("manager").get(reverse("home")).content.decode()
-        assert "No ready pharmacist" not in html
+        assert "No registered pharmacist here is ready" not in html
 
     def test_head_office_gets_a_link_per_organisation(self, world, client_for):
         html = client_for("head_office").get(reverse("home")).content.decode()

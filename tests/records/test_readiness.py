@@ -12,7 +12,7 @@ from records import selectors, services
 from records.models import GphcRegistration, ReadinessRecord, ScrRole
 from records.readiness import Training, assess, training_state
 from tests.conftest import sign_in
-from tests.factories import MembershipFactory, PremisesFactory
+from tests.factories import MembershipFactory, PremisesFactory, refresh_standings
 from tests.records.factories import (
     GphcRegistrationFactory,
     ReadinessRecordFactory,
@@ -279,6 +279,7 @@ class TestPages:
         assert "0 of 1 eligible" in html
         assert "No SGP" in html
         ready_pharmacist(world.premises)
+        refresh_standings(world.premises)
         html = (
             client_for("manager")
             .get(reverse("readiness_premises", args=[world.premises.pk]))

@@ -2,7 +2,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.management.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET_BASE32, PERSONAS, seed_demo
+from accounts import standings
+from accounts.management.demo import (
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET_BASE32,
+    PERSONAS,
+    seed_demo,
+    seed_standing_history,
+)
 from eps import demo as eps_demo
 from nhsmail import demo as nhsmail_demo
 from records import demo as records_demo
@@ -28,6 +35,9 @@ class Command(BaseCommand):
             personas = seed_demo()
             for seed_area in AREA_SEEDERS:
                 seed_area(personas)
+            # Today's standings, recorded without telling anyone, then history behind them.
+            standings.standings_refresh(notify=False)
+            seed_standing_history()
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Persona logins:"))
         self.stdout.write(f"  password for every persona: {DEMO_PASSWORD}")
         for email, _name, role in PERSONAS:

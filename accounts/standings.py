@@ -1,0 +1,372 @@
+"""Standings: one true picture of each premises, area by area.
+
+Each area owns one standing module that decides, for a set of premises on a day, each
+premises' level (accounts.models.StandingLevel: red, amber, green), a reason sentence and
+the figures behind it, and holds every threshold that decision uses:
+
+    nhsmail/rules.py        the shared-mailbox rule
+    smartcards/standing.py  expired certificates, urgent and open requests, cover
+    eps/standing.py         days of cover, low stock, overdue orders, PCSE orderers
+    records/standing.py     an SCR-ready pharmacist, training due a refresh
+
+Areas register with this module when Django starts (their AppConfig.ready), so accounts
+never imports an area. This module keeps the results in PremisesStanding (the current
+standing, one row per premises and area) and StandingDay (one row per premises, area and
+day: the trends), and every reader (dashboard, table, export, API, digest, home panels,
+area pages, status tags) reads those rows, so no two pages can disagree about a premises.
+
+They are kept current three ways:
+- services call `refresh_on_commit(premises_ids)` for what they touched: the rows are
+  marked stale inside the service's transaction and worked out again once it commits;
+- the daily job (`standings_refresh()` for every premises) for what changes with time
+  alone (30/60-day NHSmail confirmation, certificate windows, days of cover);
+- readers call `ensure_current(premises)`, which works out again any standing that is
+  missing, marked stale or worked out for an earlier day, so a premises never shows a
+  picture older than today even when the job has not run. A refresh that fails leaves
+  its rows stale; pages say so and the next refresh repairs them.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db import DatabaseError, transaction
+from django.db.models import Case, Count, FilteredRelation, IntegerField, Q, Sum, Value, When
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from .models import Premises, PremisesStanding, StandingDay, StandingLevel
+
+logger = logging.getLogger(__name__)
+
+Level = StandingLevel
+RED, AMBER, GREEN = Level.RED, Level.AMBER, Level.GREEN
+# Most urgent first: sorting by an area puts red premises at the top.
+SEVERITY = {RED: 0, AMBER: 1, GREEN: 2}
+# NHS.UK tag colours for the three levels: the one place a level becomes a colour.
+TAG_COLOURS = {RED: "red", AMBER: "orange", GREEN: "green"}
+STALE_TAG_COLOUR = "grey"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What an area's standing module says of one premises on one day.
+
+    level: a StandingLevel value. reason: one sentence, saying why for anything short of
+    green and what stands behind it for green. figures: the numbers behind it, JSON-able
+    (ints, bools, strings, None), keyed by the names the area module documents.
+    """
+
+    level: str
+    reason: str
+    figures: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Area:
+    """An area's standing, as it registers itself.
+
+    work_out(premises_queryset, on) -> {premises_id: Standing} for every premises of the
+    queryset, in a fixed number of queries. after_refresh(standings, on, notify), when
+    given, runs in the refresh's transaction after the rows are stored (the NHSmail area
+    uses it to record transitions and tell people).
+    """
+
+    key: str
+    label: str
+    position: int
+    work_out: Callable
+    # The URL name of the area's page for one premises (takes the premises pk).
+    premises_page: str = ""
+    level_labels: dict = field(default_factory=lambda: dict(Level.choices))
+    after_refresh: Callable | None = None
+
+    def label_for(self, level):
+        return self.level_labels[level]
+
+
+_AREAS: dict[str, Area] = {}
+
+
+def register(area):
+    _AREAS[area.key] = area
+
+
+def areas():
+    """The registered areas, in the order pages show them."""
+    return sorted(_AREAS.values(), key=lambda area: area.position)
+
+
+def area(key):
+    """The registered Area for a key; KeyError for one that is not registered."""
+    return _AREAS[key]
+
+
+def _selected(area_keys):
+    if area_keys is None:
+        return areas()
+    return [area(key) for key in area_keys]
+
+
+def _premises(premises_ids):
+    if premises_ids is None:
+        return Premises.objects.all()
+    return Premises.objects.filter(pk__in=list(premises_ids))
+
+
+# --- Working out and storing ------------------------------------------------------------
+
+
+def standings_work_out(premises_ids=None, *, areas=None, on=None):
+    """Every area's standing of the premises, worked out fresh and not stored:
+    {area key: {premises_id: Standing}}. Without premises_ids, every premises."""
+    on = on or timezone.localdate()
+    premises = _premises(premises_ids)
+    return {a.key: a.work_out(premises, on) for a in _selected(areas)}
+
+
+@transaction.atomic
+def standings_refresh(*, premises_ids=None, areas=None, on=None, notify=True, hooks=True):
+    """Work out and store the standings of the premises (every premises when
+    premises_ids is None) in the given areas (all when None), with the day's history row.
+
+    Set-based: per area, the area's own fixed number of queries, then one upsert of the
+    current rows and one of the day's history per 2,000 rows. Safe to run twice: a second
+    run stores the same rows. notify=False records standings without telling anyone
+    (loading demo or scale data); hooks=False stores them only, leaving the areas'
+    after_refresh (NHSmail transitions and their emails) to the next refresh that runs
+    them, as repairs made while someone reads a page do. Returns
+    {area key: {premises_id: Standing}}.
+    """
+    on = on or timezone.localdate()
+    now = timezone.now()
+    premises = _premises(premises_ids)
+    results = {}
+    for a in _selected(areas):
+        standings = a.work_out(premises, on)
+        _store(a.key, standings, on, now)
+        if hooks and a.after_refresh is not None:
+            a.after_refresh(standings, on, notify)
+        results[a.key] = standings
+    return results
+
+
+def _store(area_key, standings, on, now):
+    PremisesStanding.objects.bulk_create(
+        [
+            PremisesStanding(
+                premises_id=premises_id,
+                area=area_key,
+                level=standing.level,
+                reason=standing.reason[:500],
+                figures=standing.figures,
+                worked_out_for=on,
+                worked_out_at=now,
+                stale=False,
+            )
+            for premises_id, standing in standings.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["premises", "area"],
+        update_fields=["level", "reason", "figures", "worked_out_for", "worked_out_at", "stale"],
+        batch_size=2000,
+    )
+    StandingDay.objects.bulk_create(
+        [
+            StandingDay(premises_id=premises_id, area=area_key, day=on, level=standing.level)
+            for premises_id, standing in standings.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["premises", "area", "day"],
+        update_fields=["level"],
+        batch_size=2000,
+    )
+
+
+def standings_mark_stale(premises_ids, *, areas=None):
+    """Mark the stored standings of these premises stale: one UPDATE."""
+    rows = PremisesStanding.objects.filter(premises_id__in=list(premises_ids))
+    if areas is not None:
+        rows = rows.filter(area__in=list(areas))
+    rows.update(stale=True)
+
+
+def refresh_on_commit(premises_ids, *, areas=None):
+    """For services: the premises' standings depend on what this transaction changes.
+
+    Marks them stale now, in the caller's transaction, and works them out again once it
+    commits. If that refresh fails (the database went away), the change has still
+    committed and the rows stay stale until a reader or the daily job repairs them.
+    Two queries now; the refresh's fixed number after commit.
+    """
+    premises_ids = sorted(set(premises_ids))
+    if not premises_ids:
+        return
+    standings_mark_stale(premises_ids, areas=areas)
+    transaction.on_commit(lambda: _refresh_after_commit(premises_ids, areas))
+
+
+def _refresh_after_commit(premises_ids, areas):
+    try:
+        standings_refresh(premises_ids=premises_ids, areas=areas)
+    except DatabaseError:
+        logger.exception(
+            "standings refresh failed; left stale for the next refresh",
+            extra={"premises_ids": premises_ids[:50]},
+        )
+
+
+def ensure_current(premises_queryset, *, on=None):
+    """Work out again every standing of these premises that is missing, stale or from an
+    earlier day, so what a page reads next is today's. Two queries when all is current
+    (the usual case); a refresh of just the premises that need one otherwise. A refresh
+    that fails is logged and the page shows the rows it has, marked stale."""
+    on = on or timezone.localdate()
+    expected = len(_AREAS)
+    needing = list(
+        premises_queryset.order_by()
+        .annotate(
+            current=Count(
+                "standings",
+                filter=Q(standings__stale=False, standings__worked_out_for=on),
+            )
+        )
+        .filter(current__lt=expected)
+        .values_list("pk", flat=True)
+    )
+    if not needing:
+        return
+    try:
+        # A page being read stores what it needs and tells nobody: transitions are the
+        # job's and the services' to announce.
+        standings_refresh(premises_ids=needing, on=on, hooks=False)
+    except DatabaseError:
+        logger.exception("standings repair on read failed", extra={"count": len(needing)})
+
+
+# --- Reading ---------------------------------------------------------------------------
+
+
+def joined(area_key):
+    """The name join_standings gives an area's standing row: filter on
+    f"{joined(key)}__level", or on its figures with f"{joined(key)}__figures__<name>"."""
+    return f"standing_{area_key}"
+
+
+def join_standings(premises_queryset, area_keys=None):
+    """The queryset with each area's stored standing row joined (LEFT JOIN on the
+    (premises, area) unique index) as joined(area key), for filtering, sorting and
+    exporting in SQL."""
+    keys = [a.key for a in areas()] if area_keys is None else list(area_keys)
+    return premises_queryset.alias(
+        **{
+            joined(key): FilteredRelation("standings", condition=Q(standings__area=key))
+            for key in keys
+        }
+    )
+
+
+def urgency(area_key):
+    """An expression ranking a joined standing, most urgent (red) first, none last."""
+    return Case(
+        *(
+            When(**{f"{joined(area_key)}__level": level}, then=Value(rank))
+            for level, rank in SEVERITY.items()
+        ),
+        default=Value(len(SEVERITY)),
+        output_field=IntegerField(),
+    )
+
+
+def figure_totals(premises_queryset, area_key, names):
+    """{name: sum of that stored figure over the premises} for an area: one query. Sums
+    per premises, as every page that lists premises shows them."""
+    totals = PremisesStanding.objects.filter(
+        area=area_key, premises__in=premises_queryset.order_by().values("pk")
+    ).aggregate(**{name: Sum(Cast(KT(f"figures__{name}"), IntegerField())) for name in names})
+    return {name: value or 0 for name, value in totals.items()}
+
+
+@dataclass(frozen=True)
+class StoredStanding:
+    """A stored standing, as readers show it."""
+
+    area: Area
+    level: str
+    reason: str
+    figures: dict
+    worked_out_at: datetime | None
+    worked_out_for: date | None
+    stale: bool
+
+    @property
+    def label(self):
+        return self.area.label_for(self.level)
+
+    @property
+    def tag_colour(self):
+        return TAG_COLOURS[self.level]
+
+    @property
+    def severity(self):
+        return SEVERITY[self.level]
+
+    @property
+    def is_best(self):
+        return self.level == GREEN
+
+    def __getitem__(self, name):
+        """standing["stock"], or {{ standing.stock }} in a template: a figure. KeyError
+        for a figure the area does not give, so templates fall back to attributes."""
+        return self.figures[name]
+
+
+def _stored(row):
+    return StoredStanding(
+        area=area(row.area),
+        level=row.level,
+        reason=row.reason,
+        figures=row.figures,
+        worked_out_at=row.worked_out_at,
+        worked_out_for=row.worked_out_for,
+        stale=row.stale,
+    )
+
+
+def stored_standings(premises_ids):
+    """{premises_id: {area key: StoredStanding}} for these premises: one query. A premises
+    or area with no stored row is absent; call ensure_current first."""
+    result = {}
+    rows = PremisesStanding.objects.filter(
+        premises_id__in=list(premises_ids), area__in=list(_AREAS)
+    )
+    for row in rows:
+        result.setdefault(row.premises_id, {})[row.area] = _stored(row)
+    return result
+
+
+def attach(objects, area_key, *, premises_id=lambda obj: obj.pk):
+    """Set `.standing` on each object (a premises, or anything premises_id maps to one)
+    to its premises' stored standing in an area, making missing or stale ones current
+    first: a fixed number of queries. Returns the objects, as a list."""
+    objects = list(objects)
+    ids = [premises_id(obj) for obj in objects]
+    ensure_current(Premises.objects.filter(pk__in=ids))
+    stored = stored_standings(ids)
+    for obj, pk in zip(objects, ids, strict=True):
+        obj.standing = stored.get(pk, {}).get(area_key)
+    return objects
+
+
+def standings_of(premises, *, on=None):
+    """{area key: StoredStanding} of one premises, made current first. At most three
+    queries when current."""
+    ensure_current(Premises.objects.filter(pk=premises.pk), on=on)
+    return stored_standings([premises.pk]).get(premises.pk, {})
+
+
+def standing_of(premises, area_key, *, on=None):
+    """One area's StoredStanding of one premises, made current first."""
+    return standings_of(premises, on=on).get(area_key)

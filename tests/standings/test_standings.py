@@ -1,0 +1,381 @@
+"""The stored standings: always what the areas' standing modules would work out fresh.
+
+Services refresh what they touch on commit; readers repair what is missing, stale or from
+an earlier day; a refresh that fails leaves its rows marked stale, never silently wrong.
+"""
+
+import contextlib
+import random
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError, connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accounts import services as account_services
+from accounts import standings
+from accounts.models import Membership, PremisesStanding, StandingDay, UnlockerCover
+from eps import services as eps_services
+from nhsmail import services as nhsmail_services
+from nhsmail.models import MailboxLink, PersonalAccount
+from records import services as records_services
+from smartcards import services as smartcard_services
+from smartcards.models import SmartcardHolder, SmartcardRequest
+from tests.conftest import sign_in
+from tests.factories import PremisesFactory, UserFactory
+
+AREAS = ("nhsmail", "smartcards", "eps", "records")
+
+
+def today():
+    return timezone.localdate()
+
+
+def assert_stored_equal_fresh(premises_ids):
+    fresh = standings.standings_work_out(premises_ids)
+    stored = standings.stored_standings(premises_ids)
+    for area_key, by_premises in fresh.items():
+        for premises_id, standing in by_premises.items():
+            row = stored[premises_id][area_key]
+            assert (row.level, row.reason, row.figures, row.stale) == (
+                standing.level,
+                standing.reason,
+                standing.figures,
+                False,
+            ), f"{area_key} of premises {premises_id}"
+
+
+# --- Service calls a property test strings together ---------------------------------------
+
+
+def _members(premises):
+    return list(Membership.objects.current().filter(premises=premises).select_related("user"))
+
+
+def _join(world, premises, rnd):
+    number = rnd.randrange(10**6)
+    _, token = account_services.invitation_create(
+        actor=world.portal_admin,
+        premises=premises,
+        email=f"joiner{number}@example.nhs.uk",
+        full_name=f"Joiner {number}",
+        job_role=rnd.choice(["pharmacist", "technician", "dispenser"]),
+    )
+    if token:
+        account_services.invitation_accept(
+            token=token, full_name=f"Joiner {number}", password="a long portal passphrase 42"
+        )
+
+
+def _leave(world, premises, rnd):
+    members = [m for m in _members(premises) if m.user_id != world.manager.pk]
+    if members:
+        account_services.membership_end(
+            actor=world.portal_admin, membership=rnd.choice(members), end_date=today()
+        )
+
+
+def _change_role(world, premises, rnd):
+    membership = rnd.choice(_members(premises) or [None])
+    if membership:
+        account_services.membership_change_role(
+            actor=world.portal_admin,
+            membership=membership,
+            job_role=rnd.choice(["pharmacist", "technician", "dispenser"]),
+            is_manager=membership.is_manager,
+        )
+
+
+def _mailbox(world, premises, rnd):
+    nhsmail_services.mailbox_set(
+        actor=world.portal_admin,
+        premises=premises,
+        address=f"pharmacy.{premises.ods_code.lower()}@nhs.net",
+    )
+
+
+def _account(world, premises, rnd):
+    membership = rnd.choice(_members(premises) or [None])
+    if membership:
+        nhsmail_services.account_record(
+            actor=world.portal_admin,
+            person=membership.user,
+            address=f"person.{membership.user_id}@nhs.net",
+            status=rnd.choice(
+                [PersonalAccount.Status.LIVE] * 3 + [PersonalAccount.Status.DISABLED]
+            ),
+        )
+
+
+def _link(world, premises, rnd):
+    accounts = list(PersonalAccount.objects.filter(user__in=[m.user for m in _members(premises)]))
+    if accounts:
+        nhsmail_services.link_create(
+            actor=world.portal_admin, premises=premises, account=rnd.choice(accounts)
+        )
+
+
+def _unlink(world, premises, rnd):
+    links = list(MailboxLink.objects.current().filter(mailbox__premises=premises))
+    if links:
+        nhsmail_services.link_end(actor=world.portal_admin, link=rnd.choice(links))
+
+
+def _card(world, premises, rnd):
+    membership = rnd.choice(_members(premises) or [None])
+    if membership:
+        smartcard_services.smartcard_holder_save(
+            actor=membership.user,
+            person=membership.user,
+            uuid=f"{700000000000 + membership.user_id:012d}",
+            certificate_expires_on=today() + timedelta(days=rnd.randrange(0, 200)),
+            has_cim_email=False,
+        )
+
+
+def _raise(world, premises, rnd):
+    holders = list(SmartcardHolder.objects.filter(user__in=[m.user for m in _members(premises)]))
+    if holders:
+        holder = rnd.choice(holders)
+        smartcard_services.smartcard_request_raise(
+            actor=holder.user,
+            holder=holder,
+            premises=premises,
+            kind=SmartcardRequest.Kind.UNLOCK,
+            urgent=rnd.random() < 0.5,
+        )
+
+
+def _cancel(world, premises, rnd):
+    waiting = list(
+        SmartcardRequest.objects.filter(premises=premises, status__in=SmartcardRequest.ACTIVE)
+    )
+    if waiting:
+        smartcard_request = rnd.choice(waiting)
+        smartcard_services.smartcard_request_cancel(
+            actor=smartcard_request.raised_by, smartcard_request=smartcard_request
+        )
+
+
+def _cover(world, premises, rnd):
+    covers = list(UnlockerCover.objects.filter(premises=premises))
+    if covers and rnd.random() < 0.5:
+        account_services.unlocker_cover_remove(actor=world.portal_admin, cover=rnd.choice(covers))
+    else:
+        account_services.unlocker_cover_add(
+            actor=world.portal_admin, unlocker=UserFactory(), premises=premises
+        )
+
+
+def _usage(world, premises, rnd):
+    eps_services.token_usage_record(
+        actor=world.portal_admin,
+        premises=premises,
+        quantity=rnd.randrange(1, 60),
+        occurred_on=today() - timedelta(days=rnd.randrange(0, 20)),
+    )
+
+
+def _count(world, premises, rnd):
+    eps_services.token_count_record(
+        actor=world.portal_admin,
+        premises=premises,
+        counted=rnd.randrange(0, 600),
+        reason="Stock take",
+    )
+
+
+def _order(world, premises, rnd):
+    eps_services.token_order_draft(actor=world.portal_admin, premises=premises, packs=1)
+
+
+def _orderer(world, premises, rnd):
+    membership = rnd.choice(_members(premises) or [None])
+    if membership:
+        eps_services.pcse_orderer_add(
+            actor=world.portal_admin, premises=premises, user=membership.user
+        )
+
+
+def _readiness(world, premises, rnd):
+    eligible = [m for m in _members(premises) if m.job_role in ("pharmacist", "technician")]
+    if eligible:
+        membership = rnd.choice(eligible)
+        records_services.readiness_record(
+            actor=world.portal_admin,
+            membership=membership,
+            gphc_number=f"{2000000 + membership.user_id}",
+            is_trainee=False,
+            scr_role=rnd.choice(["premises", "none"]),
+            cppe_training_on=rnd.choice([None, today() - timedelta(days=900)]),
+        )
+
+
+OPERATIONS = {
+    operation.__name__.lstrip("_"): operation
+    for operation in (
+        _join,
+        _leave,
+        _change_role,
+        _mailbox,
+        _account,
+        _link,
+        _unlink,
+        _card,
+        _raise,
+        _cancel,
+        _cover,
+        _usage,
+        _count,
+        _order,
+        _orderer,
+        _readiness,
+    )
+}
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(sorted(OPERATIONS)), st.booleans(), st.integers(0, 10**6)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_stored_standings_equal_fresh_after_every_service_call(
+    world, django_capture_on_commit_callbacks, steps
+):
+    ids = [world.premises.pk, world.second_premises.pk]
+    # Each example starts from the same world and leaves it as it found it.
+    with transaction.atomic():
+        standings.standings_refresh(premises_ids=ids)
+        for name, second, seed in steps:
+            premises = world.second_premises if second else world.premises
+            # Refused input changes nothing; the standing must still hold.
+            with (
+                django_capture_on_commit_callbacks(execute=True),
+                contextlib.suppress(ValidationError, PermissionDenied),
+            ):
+                OPERATIONS[name](world, premises, random.Random(seed))
+            assert_stored_equal_fresh(ids)
+        transaction.set_rollback(True)
+
+
+# --- Each service refreshes its premises on commit, in a fixed number of queries ----------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
+def test_a_service_and_its_refresh_cost_the_same_however_many_premises(
+    world, django_capture_on_commit_callbacks, name
+):
+    """A service call with the refresh it queues on commit runs the same number of queries
+    with 3 or 23 premises in the portal."""
+    setup = random.Random(7)
+    for step in ("join", "join", "mailbox", "account", "link", "card", "raise", "usage"):
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            contextlib.suppress(ValidationError),
+        ):
+            OPERATIONS[step](world, world.premises, setup)
+
+    def measured():
+        standings.standings_refresh()
+        with transaction.atomic():
+            with (
+                CaptureQueriesContext(connection) as queries,
+                django_capture_on_commit_callbacks(execute=True),
+                contextlib.suppress(ValidationError),
+            ):
+                OPERATIONS[name](world, world.premises, random.Random(11))
+            transaction.set_rollback(True)
+        return len(queries)
+
+    small = measured()
+    for _ in range(20):
+        PremisesFactory(organisation=world.premises.organisation)
+    assert measured() == small
+
+
+# --- Repair and failure ---------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_premises_with_nothing_yet_has_a_standing_and_a_reason_in_every_area():
+    premises = PremisesFactory()
+    stored = standings.standings_of(premises)
+    assert set(stored) == set(AREAS)
+    assert stored["nhsmail"].level == "red"
+    assert stored["nhsmail"].reason == "No shared mailbox recorded for this premises"
+    assert stored["smartcards"].reason == "No local smartcard unlocker covers this premises"
+    assert "No token usage recorded" in stored["eps"].reason
+    assert "Nobody here can order on PCSE Online" in stored["eps"].reason
+    assert stored["records"].level == "red"
+    assert stored["records"].reason.startswith("No staff recorded here")
+
+
+@pytest.mark.django_db
+def test_readers_repair_missing_stale_and_old_standings(world):
+    standings.standings_refresh(premises_ids=[world.premises.pk])
+    PremisesStanding.objects.filter(premises=world.premises, area="eps").delete()
+    PremisesStanding.objects.filter(premises=world.premises, area="records").update(stale=True)
+    PremisesStanding.objects.filter(premises=world.premises, area="nhsmail").update(
+        worked_out_for=today() - timedelta(days=1)
+    )
+    stored = standings.standings_of(world.premises)
+    assert set(stored) == set(AREAS)
+    assert not any(standing.stale for standing in stored.values())
+    assert {standing.worked_out_for for standing in stored.values()} == {today()}
+
+
+@pytest.mark.django_db
+def test_a_failed_refresh_keeps_the_change_and_marks_the_standing_stale(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
+    standings.standings_refresh(premises_ids=[world.premises.pk])
+    area = standings.area("eps")
+
+    def database_gone(premises_queryset, on):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setitem(
+        standings._AREAS, "eps", standings.Area(**{**area.__dict__, "work_out": database_gone})
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        eps_services.token_count_record(
+            actor=world.manager, premises=world.premises, counted=120, reason="Stock take"
+        )
+    # The change committed, and the standing says it may be out of date.
+    assert eps_services.selectors.token_figures_for(world.premises).stock == 120
+    row = PremisesStanding.objects.get(premises=world.premises, area="eps")
+    assert row.stale
+    html = sign_in(Client(), world.head_office).get(
+        reverse("premises_overview", args=[world.premises.pk])
+    )
+    assert "may be out of date" in html.content.decode()
+    # Once the database answers again, the next reader repairs it.
+    monkeypatch.setitem(standings._AREAS, "eps", area)
+    assert not standings.standing_of(world.premises, "eps").stale
+    assert standings.standing_of(world.premises, "eps")["stock"] == 120
+
+
+@pytest.mark.django_db
+def test_the_daily_job_records_history_for_every_premises_and_area(world):
+    from accounts.tasks import refresh_standings
+
+    refresh_standings.delay()
+    refresh_standings.delay()  # twice: idempotent
+    premises_count = 3
+    assert StandingDay.objects.filter(day=today()).count() == premises_count * len(AREAS)
+    assert PremisesStanding.objects.filter(stale=False).count() == premises_count * len(AREAS)
