@@ -364,7 +364,12 @@ class PremisesStanding(models.Model):
                 condition=Q(level__in=StandingLevel.values), name="standing_level_known"
             ),
         ]
-        indexes = [models.Index(fields=["area", "level"])]
+        indexes = [
+            models.Index(fields=["area", "level"]),
+            # Readers look for rows to repair: few or none, found through these two.
+            models.Index(fields=["worked_out_for"]),
+            models.Index(fields=["premises"], condition=Q(stale=True), name="standing_stale"),
+        ]
 
     def __str__(self):
         return f"{self.premises_id} {self.area}: {self.level}"

@@ -32,7 +32,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import DatabaseError, transaction
-from django.db.models import Case, Count, FilteredRelation, IntegerField, Q, Sum, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -219,21 +229,26 @@ def _refresh_after_commit(premises_ids, areas):
 
 
 def ensure_current(premises_queryset, *, on=None):
-    """Work out again every standing of these premises that is missing, stale or from an
-    earlier day, so what a page reads next is today's. Two queries when all is current
-    (the usual case); a refresh of just the premises that need one otherwise. A refresh
-    that fails is logged and the page shows the rows it has, marked stale."""
+    """Work out again every standing of these premises that is stale, from an earlier
+    day, or missing altogether, so what a page reads next is today's. Two small indexed
+    queries when all is current (the usual case); a refresh of just the premises that
+    need one otherwise. A refresh that fails is logged and the page shows the rows it
+    has, marked stale.
+
+    A premises with some areas' rows but not others only arises when an area is added;
+    `manage.py standings_rebuild` after that deploy fills them in.
+    """
     on = on or timezone.localdate()
-    expected = len(_AREAS)
-    needing = list(
+    scope = premises_queryset.order_by().values("pk")
+    needing = set(
+        PremisesStanding.objects.filter(premises__in=scope)
+        .filter(Q(stale=True) | Q(worked_out_for__lt=on))
+        .values_list("premises_id", flat=True)
+        .distinct()
+    )
+    needing.update(
         premises_queryset.order_by()
-        .annotate(
-            current=Count(
-                "standings",
-                filter=Q(standings__stale=False, standings__worked_out_for=on),
-            )
-        )
-        .filter(current__lt=expected)
+        .filter(~Exists(PremisesStanding.objects.filter(premises=OuterRef("pk"))))
         .values_list("pk", flat=True)
     )
     if not needing:
@@ -241,7 +256,7 @@ def ensure_current(premises_queryset, *, on=None):
     try:
         # A page being read stores what it needs and tells nobody: transitions are the
         # job's and the services' to announce.
-        standings_refresh(premises_ids=needing, on=on, hooks=False)
+        standings_refresh(premises_ids=sorted(needing), on=on, hooks=False)
     except DatabaseError:
         logger.exception("standings repair on read failed", extra={"count": len(needing)})
 

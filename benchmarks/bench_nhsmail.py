@@ -5,9 +5,9 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Premises
+from accounts.models import Membership, Premises, StandingDay
 from benchmarks.scale import SCALE_EMAIL_DOMAIN
-from nhsmail.models import ComplianceSnapshot, MailboxLink, PersonalAccount, SharedMailbox
+from nhsmail.models import MailboxLink, PersonalAccount, SharedMailbox
 from nhsmail.rules import counts_as_live_since
 from nhsmail.services import compliance_refresh
 
@@ -97,11 +97,11 @@ def measure(h):
             cursor.execute(FLOOR_SQL, [today, since, today, today])
             return cursor.fetchall()
 
-    # The daily run: today's snapshots do not exist yet, so all 12,000 rows are written,
-    # as at 06:00 every morning. Alert emails are left out (baseline): they are composed
-    # only for premises that changed, and sent by workers.
+    # The daily run: today's history rows do not exist yet, so all 12,000 are written, as
+    # at 06:00 every morning, with the current standings. Alert emails are left out
+    # (baseline): they are composed only for premises that changed, and sent by workers.
     def no_snapshot_today():
-        ComplianceSnapshot.objects.filter(day=today).delete()
+        StandingDay.objects.filter(area="nhsmail", day=today).delete()
 
     def daily_run():
         compliance_refresh(on=today, baseline=True)

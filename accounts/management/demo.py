@@ -276,19 +276,20 @@ def seed_demo():
 HISTORY_DAYS = 84
 
 
-def seed_standing_history(*, today=None, days=HISTORY_DAYS):
+def seed_standing_history(*, today=None, days=HISTORY_DAYS, every=1):
     """Twelve weeks of believable daily history behind today's stored standings, so the
     trend charts show a picture on first run: walking back from today, a premises' level
     in an area now and then steps to a neighbouring one, more often towards worse (the
     picture improves over the weeks, as it does when a group starts using the portal).
+    `every=7` writes only the weekdays the trends show (for national-scale data).
     Seeded per premises and area, and never overwrites a day already recorded, so running
-    twice changes nothing."""
+    twice changes nothing. Returns the number of rows offered."""
     today = today or timezone.localdate()
     ladder = [StandingLevel.RED, StandingLevel.AMBER, StandingLevel.GREEN]
-    rows = []
+    rows, written = [], 0
     for premises_id, area, level in PremisesStanding.objects.values_list(
         "premises_id", "area", "level"
-    ):
+    ).iterator(chunk_size=5000):
         rng = random.Random(f"{premises_id}:{area}")
         position = ladder.index(level)
         for back in range(1, days):
@@ -297,6 +298,8 @@ def seed_standing_history(*, today=None, days=HISTORY_DAYS):
                 position -= 1
             elif roll < 0.07 and position < len(ladder) - 1:
                 position += 1
+            if back % every:
+                continue
             rows.append(
                 StandingDay(
                     premises_id=premises_id,
@@ -305,5 +308,8 @@ def seed_standing_history(*, today=None, days=HISTORY_DAYS):
                     level=ladder[position],
                 )
             )
-    StandingDay.objects.bulk_create(rows, ignore_conflicts=True, batch_size=5000)
-    return len(rows)
+        if len(rows) >= 5000:
+            StandingDay.objects.bulk_create(rows, ignore_conflicts=True)
+            written, rows = written + len(rows), []
+    StandingDay.objects.bulk_create(rows, ignore_conflicts=True)
+    return written + len(rows)

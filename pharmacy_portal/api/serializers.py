@@ -73,10 +73,13 @@ class ReadinessComplianceSerializer(StandingSerializer):
 
 
 class ComplianceSerializer(serializers.Serializer):
-    nhsmail = NhsmailComplianceSerializer()
-    eps_tokens = TokenStockComplianceSerializer()
-    smartcards = SmartcardComplianceSerializer()
-    scr_ncrs = ReadinessComplianceSerializer()
+    """Each area's standing; an area not yet worked out for a premises (for a moment after
+    it is added) is left out rather than guessed."""
+
+    nhsmail = NhsmailComplianceSerializer(required=False)
+    eps_tokens = TokenStockComplianceSerializer(required=False)
+    smartcards = SmartcardComplianceSerializer(required=False)
+    scr_ncrs = ReadinessComplianceSerializer(required=False)
 
 
 class PremisesSerializer(serializers.Serializer):

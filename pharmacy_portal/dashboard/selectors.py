@@ -56,7 +56,8 @@ class PremisesRow:
 
     @property
     def stale(self):
-        return any(s is None or s.stale for s in self.standings.values())
+        """Some area's standing is being worked out again, or has never been stored."""
+        return any(standing is None or standing.stale for _, standing in self.cells)
 
     def __getitem__(self, area_key):
         """row["nhsmail"]: the area's StoredStanding. KeyError when it has none."""

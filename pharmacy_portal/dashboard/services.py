@@ -45,7 +45,7 @@ def needing_action(rows):
     return [
         (
             area.label,
-            [row for row in rows if row[area.key] and row[area.key].level == standings.RED],
+            [row for row in rows if _is_red(row.standings.get(area.key))],
         )
         for area in standings.areas()
     ]

@@ -765,33 +765,17 @@ class TestNeverWorkedOut:
         # Not counted at any level, and no level filter shows it.
         assert table_names(client, {"nhsmail": "red"}) == ["Aire Pharmacy", "Calder Pharmacy"]
 
-    @pytest.mark.xfail(
-        strict=True,
-        raises=KeyError,
-        reason="Bug: pharmacy_portal/dashboard/services.py needing_action reads row[area.key], "
-        "and PremisesRow.__getitem__ raises KeyError for an area with no stored standing",
-    )
     def test_weekly_digest_is_still_sent(self, world, unworked, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             assert weekly_digests_send() == 2
         assert "Needs action now" in digest_for(world.head_office).body
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="Bug: PremisesRow.stale (pharmacy_portal/dashboard/selectors.py) only looks at "
-        "the stored standings, so an area with none never makes the row stale",
-    )
     def test_overview_says_it_is_being_worked_out(self, world, unworked):
         client = sign_in(Client(), world.head_office)
         html = page_html(client, reverse("premises_overview", args=[unworked.pk]))
         assert text_of(html).count("Not worked out yet") == 4
         assert "Part of this picture is being worked out again" in html
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="Bug: pharmacy_portal/api/views.py _compliance leaves out areas with no stored "
-        "standing and the required ComplianceSerializer fields raise: a 500 HTML page",
-    )
     def test_api_answers_for_it(self, world, unworked):
         _, token = api_services.token_create(
             actor=world.head_office,

@@ -298,7 +298,7 @@ class Run:
                     PERFORM pg_sleep(0.004);
                     RETURN NEW;
                 END $$ LANGUAGE plpgsql;
-                CREATE TRIGGER fault_slow_snapshot BEFORE INSERT ON nhsmail_compliancesnapshot
+                CREATE TRIGGER fault_slow_snapshot BEFORE INSERT ON accounts_standingday
                     FOR EACH ROW EXECUTE FUNCTION fault_slow_row();
                 CREATE TRIGGER fault_slow_reminder BEFORE UPDATE ON nhsmail_personalaccount
                     FOR EACH ROW EXECUTE FUNCTION fault_slow_row();
@@ -363,7 +363,8 @@ class Run:
     def worker_killed_mid_compliance_job(self):
         from django.utils import timezone
 
-        from nhsmail.models import ComplianceAlertState, ComplianceSnapshot
+        from accounts.models import StandingDay
+        from nhsmail.models import ComplianceAlertState
         from nhsmail.tasks import evaluate_compliance
 
         print("fault: worker killed in the middle of the compliance job", flush=True)
@@ -374,7 +375,7 @@ class Run:
         evaluate_compliance.delay()
         self.kill_when_written(worker, int(PREMISES * KILL_AT))
         check(
-            ComplianceSnapshot.objects.filter(day=today).count() == 0,
+            StandingDay.objects.filter(area="nhsmail", day=today).count() == 0,
             "the killed job's snapshots were rolled back with its transaction",
         )
         check(not self.mail(is_compliance), "the killed job sent no email")
@@ -382,7 +383,7 @@ class Run:
         self.start_worker()
         done = wait_for(
             lambda: (
-                ComplianceSnapshot.objects.filter(day=today).count() == PREMISES
+                StandingDay.objects.filter(area="nhsmail", day=today).count() == PREMISES
                 and len(self.mail(is_compliance)) >= self.expected_compliance_recipients
             ),
             120,
@@ -394,7 +395,9 @@ class Run:
         )
         time.sleep(2)  # any duplicate email would have arrived by now
         per_premises = collections.Counter(
-            ComplianceSnapshot.objects.filter(day=today).values_list("premises_id", flat=True)
+            StandingDay.objects.filter(area="nhsmail", day=today).values_list(
+                "premises_id", flat=True
+            )
         )
         check(
             len(per_premises) == PREMISES and set(per_premises.values()) == {1},
@@ -409,7 +412,7 @@ class Run:
         time.sleep(1)
         check(
             len(self.mail(is_compliance)) == before
-            and ComplianceSnapshot.objects.filter(day=today).count() == PREMISES,
+            and StandingDay.objects.filter(area="nhsmail", day=today).count() == PREMISES,
             "running the job again changes nothing and sends nothing",
         )
 

@@ -6,6 +6,7 @@ an earlier day; a refresh that fails leaves its rows marked stale, never silentl
 
 import contextlib
 import random
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -20,11 +21,16 @@ from hypothesis import strategies as st
 
 from accounts import services as account_services
 from accounts import standings
-from accounts.models import Membership, PremisesStanding, StandingDay, UnlockerCover
+from accounts.models import Membership, Premises, PremisesStanding, StandingDay, UnlockerCover
+from eps import selectors as eps_selectors
 from eps import services as eps_services
+from nhsmail import selectors as nhsmail_selectors
 from nhsmail import services as nhsmail_services
 from nhsmail.models import MailboxLink, PersonalAccount
+from pharmacy_portal.dashboard import selectors as dashboard_selectors
+from records import selectors as records_selectors
 from records import services as records_services
+from smartcards import selectors as smartcard_selectors
 from smartcards import services as smartcard_services
 from smartcards.models import SmartcardHolder, SmartcardRequest
 from tests.conftest import sign_in
@@ -269,7 +275,34 @@ def test_stored_standings_equal_fresh_after_every_service_call(
             ):
                 OPERATIONS[name](world, premises, random.Random(seed))
             assert_stored_equal_fresh(ids)
+        assert_dashboard_equals_area_pages(world)
         transaction.set_rollback(True)
+
+
+def assert_dashboard_equals_area_pages(world):
+    """The head office's dashboard totals are the sums the area pages show."""
+    organisation = world.premises.organisation
+    premises = Premises.objects.filter(organisation=organisation)
+    headline = dashboard_selectors.headline(premises)
+    cards = smartcard_selectors.standing_totals(premises)
+    for name in (
+        "certificates_expired",
+        "expiring_30",
+        "expiring_60",
+        "expiring_90",
+        "open_requests",
+        "urgent_requests",
+    ):
+        assert getattr(headline, name) == cards[name], name
+    nhsmail_levels = Counter(
+        row.standing.level for row in nhsmail_selectors.organisation_compliance(premises)
+    )
+    assert headline.levels.get("nhsmail", {}) == dict(nhsmail_levels)
+    tokens = eps_selectors.organisation_token_figures(world.portal_admin, organisation)
+    assert headline.low_on_tokens == eps_selectors.organisation_summary(tokens)["low"]
+    readiness = records_selectors.organisation_readiness_totals(world.portal_admin, organisation)
+    assert headline.without_ready_pharmacist == readiness["without_ready_pharmacist"]
+    assert headline.premises_count == readiness["premises_count"]
 
 
 # --- Each service refreshes its premises on commit, in a fixed number of queries ----------
