@@ -362,13 +362,15 @@ def stored_standings(premises_ids):
     return result
 
 
-def attach(objects, area_key, *, premises_id=lambda obj: obj.pk):
+def attach(objects, area_key, *, premises_id=lambda obj: obj.pk, ensure=True):
     """Set `.standing` on each object (a premises, or anything premises_id maps to one)
     to its premises' stored standing in an area, making missing or stale ones current
-    first: a fixed number of queries. Returns the objects, as a list."""
+    first unless the caller already has (ensure=False): a fixed number of queries.
+    Returns the objects, as a list."""
     objects = list(objects)
     ids = [premises_id(obj) for obj in objects]
-    ensure_current(Premises.objects.filter(pk__in=ids))
+    if ensure:
+        ensure_current(Premises.objects.filter(pk__in=ids))
     stored = stored_standings(ids)
     for obj, pk in zip(objects, ids, strict=True):
         obj.standing = stored.get(pk, {}).get(area_key)

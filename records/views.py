@@ -200,7 +200,8 @@ def readiness_organisation(request, pk):
         request.user, organisation, flagged_only=flagged_only
     )
     page = Paginator(premises, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = standings.attach(page.object_list, selectors.AREA)
+    # organisation_premises_by_standing made them current.
+    page.object_list = standings.attach(page.object_list, selectors.AREA, ensure=False)
     context = {
         "organisation": organisation,
         "page": page,

@@ -433,9 +433,10 @@ def premises_by_standing(premises_queryset):
 
 
 def with_standing(premises_list):
-    """Attach each premises' stored smartcards standing as `.standing`, and the moment its
-    oldest open request was raised as `.oldest_waiting_since`: one query."""
-    premises_list = standings.attach(premises_list, AREA)
+    """Attach each premises' stored smartcards standing (made current by
+    premises_by_standing) as `.standing`, and the moment its oldest open request was
+    raised as `.oldest_waiting_since`: one query."""
+    premises_list = standings.attach(premises_list, AREA, ensure=False)
     for premises in premises_list:
         oldest = premises.standing.figures.get("oldest_raised_at") if premises.standing else None
         premises.oldest_waiting_since = datetime.fromisoformat(oldest) if oldest else None
