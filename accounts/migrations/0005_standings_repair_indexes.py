@@ -4,18 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_standings'),
+        ("accounts", "0004_standings"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='premisesstanding',
-            index=models.Index(fields=['worked_out_for'], name='accounts_pr_worked__f66b51_idx'),
+            model_name="premisesstanding",
+            index=models.Index(fields=["worked_out_for"], name="accounts_pr_worked__f66b51_idx"),
         ),
         migrations.AddIndex(
-            model_name='premisesstanding',
-            index=models.Index(condition=models.Q(('stale', True)), fields=['premises'], name='standing_stale'),
+            model_name="premisesstanding",
+            index=models.Index(
+                condition=models.Q(("stale", True)), fields=["premises"], name="standing_stale"
+            ),
         ),
     ]
