@@ -1,10 +1,20 @@
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.management.demo import DEMO_PASSWORD, PERSONAS
-from accounts.models import AuditEvent, Membership, Organisation, Premises, User
+from accounts.models import (
+    AuditEvent,
+    Membership,
+    Organisation,
+    Premises,
+    PremisesStanding,
+    StandingDay,
+    User,
+)
 from accounts.permissions import Role, scope_for
 
 
@@ -14,6 +24,7 @@ def counts():
         Premises.objects.count(),
         Membership.objects.count(),
         Organisation.objects.count(),
+        StandingDay.objects.count(),
     )
 
 
@@ -32,6 +43,14 @@ def test_seed_demo_is_idempotent_and_covers_every_role(settings):
         assert user.check_password(DEMO_PASSWORD), email
     assert roles == set(Role)
     assert not AuditEvent.objects.exists(), "demo data is not a user's action"
+    # Every premises has today's standing in every area, with twelve weeks of history
+    # behind it for the trends.
+    premises = Premises.objects.count()
+    assert PremisesStanding.objects.filter(stale=False).count() == premises * 4
+    today = timezone.localdate()
+    for weeks_ago in range(12):
+        day = today - timedelta(weeks=weeks_ago)
+        assert StandingDay.objects.filter(day=day).count() == premises * 4, day
 
 
 def test_seed_demo_refuses_in_production(settings):

@@ -5,12 +5,14 @@ an earlier day; a refresh that fails leaves its rows marked stale, never silentl
 """
 
 import contextlib
+import io
 import random
 from collections import Counter
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.db import OperationalError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -412,3 +414,19 @@ def test_the_daily_job_records_history_for_every_premises_and_area(world):
     premises_count = 3
     assert StandingDay.objects.filter(day=today()).count() == premises_count * len(AREAS)
     assert PremisesStanding.objects.filter(stale=False).count() == premises_count * len(AREAS)
+
+
+@pytest.mark.django_db
+def test_the_rebuild_command_works_out_every_standing_again(world):
+    PremisesStanding.objects.all().delete()
+    out = io.StringIO()
+    call_command("standings_rebuild", stdout=out)
+    assert PremisesStanding.objects.filter(stale=False).count() == 3 * len(AREAS)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("NHSmail: 3 not compliant, 0 compliant, at risk, 0 compliant")
+    assert [line.split(":")[0] for line in lines] == [
+        "NHSmail",
+        "Smartcards",
+        "EPS tokens",
+        "SCR/NCRS",
+    ]
