@@ -396,3 +396,30 @@ class StandingDay(models.Model):
 
     def __str__(self):
         return f"{self.premises_id} {self.area} {self.day}: {self.level}"
+
+
+class StandingTally(models.Model):
+    """How many premises of one organisation in one ICB area stood at each level in an
+    area at the end of a day: StandingDay summed, so a head office's 12-week trends read a
+    few hundred rows instead of a row per premises per day. accounts.standings keeps it
+    in step with StandingDay; a premises counts where it belonged on the day it was
+    tallied."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    area = models.CharField(max_length=20)
+    day = models.DateField()
+    level = models.CharField(max_length=5, choices=StandingLevel.choices)
+    premises_count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "region", "area", "day", "level"],
+                name="one_tally_per_organisation_region_area_day_level",
+            )
+        ]
+        indexes = [models.Index(fields=["day", "area"])]
+
+    def __str__(self):
+        return f"{self.organisation_id}/{self.region_id} {self.area} {self.day}: {self.level}"

@@ -122,6 +122,9 @@ def premises_update(*, actor, premises, **fields):
     audit_record(
         actor=actor, action="premises.updated", obj=premises, premises=premises, changes=changes
     )
+    if "region" in changes:
+        # Today's trend counts the premises in its new ICB area.
+        standings.refresh_on_commit([premises.pk])
     return premises
 
 

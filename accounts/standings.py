@@ -34,6 +34,7 @@ from datetime import date, datetime
 from django.db import DatabaseError, transaction
 from django.db.models import (
     Case,
+    Count,
     Exists,
     FilteredRelation,
     IntegerField,
@@ -47,7 +48,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from .models import Premises, PremisesStanding, StandingDay, StandingLevel
+from .models import Premises, PremisesStanding, StandingDay, StandingLevel, StandingTally
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +161,43 @@ def standings_refresh(*, premises_ids=None, areas=None, on=None, notify=True, ho
         if hooks and a.after_refresh is not None:
             a.after_refresh(standings, on, notify)
         results[a.key] = standings
+    organisations = None if premises_ids is None else premises.values("organisation_id")
+    tallies_rebuild(days=[on], areas=list(results), organisations=organisations)
     return results
+
+
+def tallies_rebuild(*, days=None, areas=None, organisations=None):
+    """Sum StandingDay into StandingTally again for these days, areas and organisations
+    (all when None): one delete and one grouped insert. For whoever writes history other
+    than through standings_refresh (demo history, a restore)."""
+    history = StandingDay.objects.all()
+    tallies = StandingTally.objects.all()
+    if days is not None:
+        history, tallies = history.filter(day__in=days), tallies.filter(day__in=days)
+    if areas is not None:
+        history, tallies = history.filter(area__in=areas), tallies.filter(area__in=areas)
+    if organisations is not None:
+        history = history.filter(premises__organisation_id__in=organisations)
+        tallies = tallies.filter(organisation_id__in=organisations)
+    tallies.delete()
+    StandingTally.objects.bulk_create(
+        [
+            StandingTally(
+                organisation_id=organisation_id,
+                region_id=region_id,
+                area=area_key,
+                day=day,
+                level=level,
+                premises_count=count,
+            )
+            for organisation_id, region_id, area_key, day, level, count in history.values_list(
+                "premises__organisation_id", "premises__region_id", "area", "day", "level"
+            )
+            .annotate(count=Count("pk"))
+            .order_by()
+        ],
+        batch_size=5000,
+    )
 
 
 def _store(area_key, standings, on, now):

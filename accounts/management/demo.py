@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import standings
 from accounts.models import (
     Membership,
     Organisation,
@@ -312,4 +313,5 @@ def seed_standing_history(*, today=None, days=HISTORY_DAYS, every=1):
             StandingDay.objects.bulk_create(rows, ignore_conflicts=True)
             written, rows = written + len(rows), []
     StandingDay.objects.bulk_create(rows, ignore_conflicts=True)
+    standings.tallies_rebuild()
     return written + len(rows)

@@ -23,7 +23,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts import standings
-from accounts.models import Premises, PremisesStanding, Region, StandingDay
+from accounts.models import Premises, PremisesStanding, Region, StandingDay, StandingTally
 from accounts.permissions import Permission, scope_for
 
 TREND_WEEKS = 12
@@ -305,36 +305,57 @@ def trend_days(today, weeks=TREND_WEEKS):
     return [today - timedelta(weeks=k) for k in reversed(range(weeks))]
 
 
-def trends(premises_queryset, *, today=None, weeks=TREND_WEEKS):
-    """{area key: Trend} of every area over the last `weeks` weeks, from the stored daily
-    history: one query."""
-    days = trend_days(today or timezone.localdate(), weeks)
-    points = {a.key: {day: TrendPoint(day) for day in days} for a in standings.areas()}
-    counts = (
-        StandingDay.objects.filter(
+def whole_organisation_tallies(user, premises_queryset):
+    """StandingTally rows covering exactly the user's dashboard premises, when those are
+    whole organisations (a head office's groups, or everything for a portal admin), else
+    None: a manager watching their own premises reads the per-premises history. One
+    query at most."""
+    scope = scope_for(user)
+    if scope.is_portal_admin:
+        return StandingTally.objects.all()
+    organisation_ids = scope.admin_organisation_ids
+    if (
+        organisation_ids
+        and not premises_queryset.exclude(organisation_id__in=organisation_ids).exists()
+    ):
+        return StandingTally.objects.filter(organisation_id__in=organisation_ids)
+    return None
+
+
+def _trend_counts(premises_queryset, tallies, days, group, area_key=None):
+    """[(group value, day, level, premises)] from the tallies when given, else from the
+    per-premises history: one query."""
+    if tallies is not None:
+        rows, count = tallies.filter(day__in=days), Sum("premises_count")
+    else:
+        rows = StandingDay.objects.filter(
             day__in=days, premises__in=premises_queryset.order_by().values("pk")
         )
-        .values_list("area", "day", "level")
-        .annotate(n=Count("pk"))
-    )
-    for area_key, day, level, n in counts:
+        count = Count("pk")
+        group = {"region__name": "premises__region__name"}.get(group, group)
+    if area_key is not None:
+        rows = rows.filter(area=area_key)
+    return rows.values_list(group, "day", "level").annotate(n=count).order_by()
+
+
+def trends(premises_queryset, *, today=None, weeks=TREND_WEEKS, tallies=None):
+    """{area key: Trend} of every area over the last `weeks` weeks: one query, over the
+    tallies when the premises are whole organisations (whole_organisation_tallies), else
+    over the per-premises history."""
+    days = trend_days(today or timezone.localdate(), weeks)
+    points = {a.key: {day: TrendPoint(day) for day in days} for a in standings.areas()}
+    for area_key, day, level, n in _trend_counts(premises_queryset, tallies, days, "area"):
         if area_key in points:
             setattr(points[area_key][day], level, n)
     return {a.key: Trend(a, [points[a.key][day] for day in days]) for a in standings.areas()}
 
 
-def trends_by_region(premises_queryset, area_key, *, today=None, weeks=TREND_WEEKS):
+def trends_by_region(premises_queryset, area_key, *, today=None, weeks=TREND_WEEKS, tallies=None):
     """{region name: [TrendPoint...]} of one area for the regions of the premises: one
-    query."""
+    query, over the tallies when given."""
     days = trend_days(today or timezone.localdate(), weeks)
     regions = {}
-    counts = (
-        StandingDay.objects.filter(
-            area=area_key, day__in=days, premises__in=premises_queryset.order_by().values("pk")
-        )
-        .values_list("premises__region__name", "day", "level")
-        .annotate(n=Count("pk"))
-    )
+    counts = _trend_counts(premises_queryset, tallies, days, "region__name", area_key)
     for region, day, level, n in counts:
         points = regions.setdefault(region, {d: TrendPoint(d) for d in days})
         setattr(points[day], level, n)
@@ -353,10 +374,11 @@ def dashboard_summary(user, *, today=None):
     today = today or timezone.localdate()
     premises = dashboard_premises(user)
     standings.ensure_current(premises, on=today)
+    tallies = whole_organisation_tallies(user, premises)
     return DashboardSummary(
         headline=headline(premises),
-        trends=trends(premises, today=today),
-        regional_trends=trends_by_region(premises, "nhsmail", today=today),
+        trends=trends(premises, today=today, tallies=tallies),
+        regional_trends=trends_by_region(premises, "nhsmail", today=today, tallies=tallies),
     )
 
 

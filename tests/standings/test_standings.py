@@ -23,7 +23,14 @@ from hypothesis import strategies as st
 
 from accounts import services as account_services
 from accounts import standings
-from accounts.models import Membership, Premises, PremisesStanding, StandingDay, UnlockerCover
+from accounts.models import (
+    Membership,
+    Premises,
+    PremisesStanding,
+    StandingDay,
+    StandingTally,
+    UnlockerCover,
+)
 from eps import selectors as eps_selectors
 from eps import services as eps_services
 from nhsmail import selectors as nhsmail_selectors
@@ -57,6 +64,18 @@ def assert_stored_equal_fresh(premises_ids):
                 standing.figures,
                 False,
             ), f"{area_key} of premises {premises_id}"
+    # The organisations' tallies are today's history summed.
+    history = Counter(
+        StandingDay.objects.filter(day=today()).values_list(
+            "premises__organisation_id", "area", "level"
+        )
+    )
+    tallies = Counter()
+    for organisation_id, area_key, level, count in StandingTally.objects.filter(
+        day=today()
+    ).values_list("organisation_id", "area", "level", "premises_count"):
+        tallies[organisation_id, area_key, level] += count
+    assert tallies == history
 
 
 # --- Service calls a property test strings together ---------------------------------------
