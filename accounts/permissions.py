@@ -11,7 +11,6 @@ import enum
 from functools import cached_property
 
 from django.db.models import Q
-from django.utils import timezone
 
 
 class Role(enum.StrEnum):
@@ -205,42 +204,36 @@ class UserScope:
     def premises_filter(self, permission, prefix=""):
         """A Q over Premises (or a model reaching it through `prefix`) for a permission.
 
-        Built from subqueries, not id lists, so it stays one query whatever the number of
-        premises a head office holds.
+        Built from the ids this scope already holds (the premises where the user works,
+        manages or covers, and the organisations they run or cover), the same sets
+        has_permission answers from: a few ids whatever the number of premises a head
+        office holds, so a scoped query can use the premises and organisation indexes.
         """
-        from .models import Membership, OrganisationAdmin, UnlockerCover
-
         if self.is_portal_admin:
             return Q()
         if not self.user.is_authenticated or not self.user.is_active:
             return Q(pk__in=[])
         granting = roles_granting(permission)
-        pk = f"{prefix}pk" if prefix else "pk"
-        org = f"{prefix}organisation" if prefix else "organisation"
-        today = timezone.localdate()
-        current = Membership.objects.current(today).filter(user=self.user)
-        q = Q(pk__in=[])
+        premises_ids, organisation_ids = set(), set()
         if Role.STAFF in granting:
-            q |= Q(**{f"{pk}__in": current.values("premises_id")})
+            premises_ids |= self.staff_premises_ids
         if Role.PREMISES_MANAGER in granting:
-            q |= Q(**{f"{pk}__in": current.filter(is_manager=True).values("premises_id")})
+            premises_ids |= self.managed_premises_ids
         if Role.HEAD_OFFICE_ADMIN in granting:
-            q |= Q(
-                **{
-                    f"{org}__in": OrganisationAdmin.objects.filter(user=self.user).values(
-                        "organisation_id"
-                    )
-                }
-            )
+            organisation_ids |= self.admin_organisation_ids
         if Role.UNLOCKER in granting:
-            covers = UnlockerCover.objects.filter(unlocker=self.user)
-            q |= Q(**{f"{pk}__in": covers.filter(premises__isnull=False).values("premises_id")})
-            q |= Q(
-                **{
-                    f"{org}__in": covers.filter(organisation__isnull=False).values(
-                        "organisation_id"
-                    )
-                }
+            premises_ids |= self.covered_premises_ids
+            organisation_ids |= self.covered_organisation_ids
+        pk = f"{prefix}pk" if prefix else "pk"
+        org = f"{prefix}organisation_id" if prefix else "organisation_id"
+        q = Q(pk__in=[])
+        if premises_ids:
+            q = Q(**{f"{pk}__in": sorted(premises_ids)})
+        if organisation_ids:
+            q = (
+                (q | Q(**{f"{org}__in": sorted(organisation_ids)}))
+                if premises_ids
+                else Q(**{f"{org}__in": sorted(organisation_ids)})
             )
         return q
 

@@ -12,13 +12,14 @@ from accounts.models import (
     Premises,
     PremisesStanding,
     StandingDay,
+    StandingTally,
     User,
 )
 
 # Worked out from the rows the picture holds (accounts.standings): any page a portal admin
 # opens may bring them up to date, which changes no fact. tests/standings checks that what
 # they say always equals a fresh working-out.
-DERIVED = {PremisesStanding, StandingDay}
+DERIVED = {PremisesStanding, StandingDay, StandingTally}
 
 
 def _organisation_path(model):
