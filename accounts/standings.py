@@ -29,7 +29,7 @@ They are kept current three ways:
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import DatabaseError, transaction
 from django.db.models import (
@@ -59,6 +59,8 @@ SEVERITY = {RED: 0, AMBER: 1, GREEN: 2}
 # NHS.UK tag colours for the three levels: the one place a level becomes a colour.
 TAG_COLOURS = {RED: "red", AMBER: "orange", GREEN: "green"}
 STALE_TAG_COLOUR = "grey"
+# How far back readers look for premises never worked out (see ensure_current).
+MISSING_LOOKBACK_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -272,8 +274,11 @@ def ensure_current(premises_queryset, *, on=None):
     need one otherwise. A refresh that fails is logged and the page shows the rows it
     has, marked stale.
 
-    A premises with some areas' rows but not others only arises when an area is added;
-    `manage.py standings_rebuild` after that deploy fills them in.
+    A premises with no rows at all is one created since the daily job last ran whose
+    refresh on commit failed (or one made past the services, as test factories do), so
+    only premises created in the last MISSING_LOOKBACK_DAYS days are looked for: the
+    daily job covers every premises, and `manage.py standings_rebuild` covers a database
+    that never had standings (after the deploy that brings them) or a new area.
     """
     on = on or timezone.localdate()
     scope = premises_queryset.order_by().values("pk")
@@ -283,8 +288,10 @@ def ensure_current(premises_queryset, *, on=None):
         .values_list("premises_id", flat=True)
         .distinct()
     )
+    recent = timezone.now() - timedelta(days=MISSING_LOOKBACK_DAYS)
     needing.update(
         premises_queryset.order_by()
+        .filter(created_at__gte=recent)
         .filter(~Exists(PremisesStanding.objects.filter(premises=OuterRef("pk"))))
         .values_list("pk", flat=True)
     )

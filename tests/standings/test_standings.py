@@ -449,3 +449,17 @@ def test_the_rebuild_command_works_out_every_standing_again(world):
         "EPS tokens",
         "SCR/NCRS",
     ]
+
+
+@pytest.mark.django_db
+def test_readers_look_for_never_worked_out_premises_among_recent_ones_only(world):
+    """Older premises always have rows (the daily job covers every premises), so a reader
+    looks for missing ones among the premises created in the last two days only."""
+    old = PremisesFactory(organisation=world.premises.organisation)
+    Premises.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=3))
+    new = PremisesFactory(organisation=world.premises.organisation)
+    standings.ensure_current(Premises.objects.filter(pk__in=[old.pk, new.pk]))
+    assert not PremisesStanding.objects.filter(premises=old).exists()
+    assert PremisesStanding.objects.filter(premises=new).count() == len(AREAS)
+    call_command("standings_rebuild", stdout=io.StringIO())
+    assert PremisesStanding.objects.filter(premises=old).count() == len(AREAS)
