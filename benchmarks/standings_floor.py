@@ -1,13 +1,15 @@
 """The floor for the standings refresh: what `accounts.standings.standings_refresh(
-premises_ids=..., on=on, hooks=False)` does, written by hand as one set-based PostgreSQL
-statement.
+premises_ids=..., areas=..., on=on, hooks=False)` does, written by hand as one set-based
+PostgreSQL statement.
 
-For every premises (or those of premises_ids) and each of the four areas it works out the
-same level, the same reason sentence and the same figures as the area's standing module
-(nhsmail/rules.py, smartcards/standing.py, eps/standing.py, records/standing.py), and
+For every premises (or those of premises_ids) and each area (or those of areas) it works
+out the same level, the same reason sentence and the same figures as the area's standing
+module (nhsmail/rules.py, smartcards/standing.py, eps/standing.py, records/standing.py),
 upserts them into accounts_premisesstanding (worked_out_for = on, worked_out_at = now(),
-stale = false) and accounts_standingday (the day's level), in one transaction.
-tests/standings/test_floor.py holds the two equal, row for row and figure for figure.
+stale = false) and accounts_standingday (the day's level), and sums the day's history
+into accounts_standingtally again for the organisations concerned, as tallies_rebuild
+does: all in one statement, in one transaction. tests/standings/test_floor.py holds the
+floor and the portal equal, row for row and figure for figure, in all three tables.
 
 The statement is one WITH query; each figure is a grouped aggregate joined to the
 premises, never a subquery per premises:
@@ -36,10 +38,17 @@ premises, never a subquery per premises:
                counting membership rows as readiness_figures does.
   *_parts      the red and amber clauses of each area, built with CASE and concat_ws in
                the modules' words and order.
-  rows         (premises, area, level, reason, figures) for the four areas.
+  rows         (premises, area, level, reason, figures) for the areas asked for.
   ins          INSERT INTO accounts_premisesstanding ... ON CONFLICT (premises_id, area)
-               DO UPDATE, then the statement's own INSERT INTO accounts_standingday ...
-               ON CONFLICT (premises_id, area, day) DO UPDATE SET level.
+               DO UPDATE.
+  day_levels   the day's history of the organisations concerned as it stands once this
+  tallies      statement has written it (the rows written here, and the rows already
+               stored for their other premises), summed per organisation, ICB area, area
+               and level.
+  tallies_gone DELETE the day's tallies of those organisations and areas, then
+  tallies_made INSERT the new ones (held back until the delete is done).
+  and finally  INSERT INTO accounts_standingday ... ON CONFLICT (premises_id, area, day)
+               DO UPDATE SET level.
 
 Thresholds, codes and patterns come from the areas' own modules (and the same settings),
 so the floor cannot drift from them by a constant; only the SQL is written by hand.
@@ -202,6 +211,17 @@ def _sql(selected, areas):
   FROM rec_parts""",
     }
     rows = "\n  UNION ALL\n".join(branches[key] for key in AREA_KEYS if key in areas)
+    area_list = _in(sorted(areas))
+    other_premises_of_the_day = tally_organisations = ""
+    if selected:
+        other_premises_of_the_day = f"""
+  UNION ALL
+  SELECT d.premises_id, d.area, d.level
+  FROM accounts_standingday d JOIN accounts_premises p ON p.id = d.premises_id
+  WHERE d.day = %(on)s AND d.area IN {area_list}
+    AND p.organisation_id IN (SELECT organisation_id FROM sel)
+    AND d.premises_id NOT IN (SELECT id FROM sel)"""
+        tally_organisations = " AND t.organisation_id IN (SELECT organisation_id FROM sel)"
     return f"""
 WITH
 sel AS (
@@ -478,6 +498,30 @@ ins AS (
     level = EXCLUDED.level, reason = EXCLUDED.reason, figures = EXCLUDED.figures,
     worked_out_for = EXCLUDED.worked_out_for, worked_out_at = EXCLUDED.worked_out_at,
     stale = EXCLUDED.stale
+),
+-- The day's tallies (standings.tallies_rebuild): StandingDay as it stands once this
+-- statement has written it, summed per organisation, ICB area, area and level, for the
+-- organisations of these premises. Their history for the day is the rows written here,
+-- and, for the organisations' other premises, the rows already stored.
+day_levels AS (
+  SELECT premises_id, area, level FROM rows{other_premises_of_the_day}
+),
+tallies AS (
+  SELECT p.organisation_id, p.region_id, l.area, l.level, count(*) AS premises_count
+  FROM day_levels l JOIN accounts_premises p ON p.id = l.premises_id
+  GROUP BY p.organisation_id, p.region_id, l.area, l.level
+),
+tallies_gone AS (
+  DELETE FROM accounts_standingtally t
+  WHERE t.day = %(on)s AND t.area IN {area_list}{tally_organisations}
+  RETURNING 1
+),
+tallies_made AS (
+  INSERT INTO accounts_standingtally
+    (organisation_id, region_id, area, day, level, premises_count)
+  SELECT organisation_id, region_id, area, %(on)s, level, premises_count FROM tallies
+  -- after the delete: waiting for its count holds every insert back until it is done
+  WHERE (SELECT count(*) FROM tallies_gone) >= 0
 )
 INSERT INTO accounts_standingday (premises_id, area, day, level)
 SELECT premises_id, area, %(on)s, level FROM rows
@@ -534,10 +578,10 @@ def _check_areas(areas):
 
 def refresh_floor(*, premises_ids=None, on, areas=None):
     """Work out and store the standings of the premises (every premises when premises_ids
-    is None) in the given areas (every area when None) for day `on`, as
-    standings_refresh(premises_ids=..., areas=..., on=on, hooks=False) does: one
-    statement, in one transaction. Returns the number of history rows written.
-    PostgreSQL only: NotSupportedError on any other database."""
+    is None) in the given areas (every area when None) for day `on`, with the day's
+    history and tallies, as standings_refresh(premises_ids=..., areas=..., on=on,
+    hooks=False) does: one statement, in one transaction. Returns the number of history
+    rows written. PostgreSQL only: NotSupportedError on any other database."""
     if connection.vendor != "postgresql":
         raise NotSupportedError(
             "benchmarks.standings_floor.refresh_floor is PostgreSQL-only; this database is "

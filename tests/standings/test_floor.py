@@ -1,11 +1,13 @@
 """The standings floor (benchmarks/standings_floor.py) does the portal's work, no less.
 
 Each test builds data with the factories, runs `standings_refresh(hooks=False)`, snapshots
-every row of accounts_premisesstanding and accounts_standingday, deletes them, runs
-`refresh_floor` on the same data and day, and requires the two snapshots to be equal:
-level, reason, figures (compared as PostgreSQL's canonical jsonb text, so 5 and 5.0, or
-1 and true, differ), worked_out_for and stale, and the history rows of every day. Other
-tests hold the floor to one statement and to writing every table the portal writes.
+every row of accounts_premisesstanding, accounts_standingday and accounts_standingtally,
+deletes them (and puts back the same leftovers of an earlier refresh, where a test has
+some), runs `refresh_floor` on the same data and day, and requires the two snapshots to
+be equal: level, reason, figures (compared as PostgreSQL's canonical jsonb text, so 5 and
+5.0, or 1 and true, differ), worked_out_for and stale; the history rows of every day; and
+every tally. Other tests hold the floor to one statement and to writing every table the
+portal writes.
 """
 
 import random
@@ -18,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import standings
-from accounts.models import PremisesStanding, StandingDay
+from accounts.models import Premises, PremisesStanding, StandingDay, StandingTally
 from benchmarks.standings_floor import refresh_floor
 from eps.models import StockMovement, TokenOrder, TokenSettings
 from nhsmail.models import PersonalAccount
@@ -30,6 +32,7 @@ from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
     PremisesFactory,
+    RegionFactory,
     UnlockerCoverFactory,
     UserFactory,
 )
@@ -69,12 +72,18 @@ def _rows():
         current = {(row[0], row[1]): row[2:] for row in cursor.fetchall()}
         cursor.execute("SELECT premises_id, area, day, level FROM accounts_standingday")
         history = {(row[0], row[1], row[2]): row[3] for row in cursor.fetchall()}
-    return current, history
+        cursor.execute(
+            "SELECT organisation_id, region_id, area, day, level, premises_count "
+            "FROM accounts_standingtally"
+        )
+        tallies = {row[:5]: row[5] for row in cursor.fetchall()}
+    return current, history, tallies
 
 
 def _outcome(refresh, before=None):
     PremisesStanding.objects.all().delete()
     StandingDay.objects.all().delete()
+    StandingTally.objects.all().delete()
     if before is not None:
         before()
     refresh()
@@ -100,12 +109,14 @@ def assert_floor_equals_portal(on, *, premises_ids=None, areas=None, before=None
     floor = _outcome(lambda: refresh_floor(premises_ids=premises_ids, areas=areas, on=on), before)
     assert portal[0] == floor[0], "current rows differ:\n" + _differences(portal[0], floor[0])
     assert portal[1] == floor[1], "history rows differ:\n" + _differences(portal[1], floor[1])
+    assert portal[2] == floor[2], "tallies differ:\n" + _differences(portal[2], floor[2])
     return portal
 
 
 def _stale_leftovers(premises_ids, on):
-    """Rows an earlier refresh left: out of date, stale, and a history row for the day
-    with the wrong level, so the floor's ON CONFLICT updates are exercised too."""
+    """Rows an earlier refresh left: out of date, stale, a history row for the day with
+    the wrong level, and wrong tallies (one for a level nobody stands at), so the floor's
+    updates and deletes are exercised too."""
 
     def make():
         now = timezone.now()
@@ -128,6 +139,23 @@ def _stale_leftovers(premises_ids, on):
             for pk in premises_ids
             for area in AREAS
             for day in (on, on - timedelta(days=1))
+        )
+        places = set(
+            Premises.objects.filter(pk__in=premises_ids).values_list("organisation_id", "region_id")
+        )
+        StandingTally.objects.bulk_create(
+            StandingTally(
+                organisation_id=organisation_id,
+                region_id=region_id,
+                area=area,
+                day=day,
+                level=level,
+                premises_count=99,
+            )
+            for organisation_id, region_id in places
+            for area in AREAS
+            for day in (on, on - timedelta(days=1))
+            for level in ("red", "amber", "green")
         )
 
     return make
@@ -155,10 +183,11 @@ def build_edge_cases():
     day = today()
     group = OrganisationFactory(name="Floor Group")
     other_group = OrganisationFactory(name="Floor Other Group")
+    other_region = RegionFactory(name="Floor Other ICB")
     p = {}
 
-    def premises(name, organisation=group, mailbox=True):
-        made = PremisesFactory(organisation=organisation, name=name)
+    def premises(name, organisation=group, mailbox=True, **fields):
+        made = PremisesFactory(organisation=organisation, name=name, **fields)
         if mailbox:
             SharedMailboxFactory(premises=made)
         p[name] = made
@@ -306,7 +335,7 @@ def build_edge_cases():
     _member(p["Waiting only"], user=group_unlocker, end_date=day)  # left today
     inactive_group = UserFactory(is_active=False)
     UnlockerCoverFactory(premises=None, organisation=other_group, unlocker=inactive_group)
-    premises("Uncovered", organisation=other_group)
+    premises("Uncovered", organisation=other_group, region=other_region)
     card(p["Uncovered"], 12)
     card(p["Legacy mailbox address"], -30)
     premises("Uncovered, nothing due", organisation=other_group)
@@ -389,7 +418,7 @@ def build_edge_cases():
     movement(one_day, -10, days_ago=0, user=recorder)
 
     # --- Records -------------------------------------------------------------------
-    premises("Empty premises", mailbox=False)
+    premises("Empty premises", mailbox=False, region=other_region)
 
     cutoff = training_refresh_cutoff(day)
 
@@ -433,6 +462,7 @@ def build_random_world(seed, premises_count=25):
     rng = random.Random(seed)
     day = today()
     groups = [OrganisationFactory() for _ in range(3)]
+    regions = [RegionFactory(name=f"Floor ICB {n}") for n in range(2)]
     cover_users = [UserFactory(is_active=rng.random() > 0.2) for _ in range(4)]
     for unlocker in cover_users[:2]:
         UnlockerCoverFactory(premises=None, organisation=rng.choice(groups), unlocker=unlocker)
@@ -441,7 +471,7 @@ def build_random_world(seed, premises_count=25):
     opened = set()
     requested = set()
     for _ in range(premises_count):
-        premises = PremisesFactory(organisation=rng.choice(groups))
+        premises = PremisesFactory(organisation=rng.choice(groups), region=rng.choice(regions))
         made.append(premises)
         if rng.random() < 0.85:
             SharedMailboxFactory(premises=premises)
@@ -460,6 +490,8 @@ def build_random_world(seed, premises_count=25):
                 fields["end_date"] = day + timedelta(days=rng.randint(-30, 30))
             if rng.random() < 0.05:
                 fields["start_date"] = day + timedelta(days=rng.randint(1, 20))
+                if "end_date" in fields:  # it cannot end before it starts
+                    fields["end_date"] = max(fields["end_date"], fields["start_date"])
             if pharmacist_users and rng.random() < 0.1:
                 fields["user"] = rng.choice(pharmacist_users)  # a locum
                 fields["job_role"] = "pharmacist"
@@ -624,12 +656,19 @@ def test_floor_equals_portal_over_rows_left_by_an_earlier_refresh():
 def test_floor_equals_portal_for_some_premises_only():
     built = build_edge_cases()
     ids = [premises.pk for premises in built.values()]
-    some = [*ids[::3], ids[0], max(ids) + 1000]  # a repeat, and a premises that is not there
+    # Every third premises of one organisation, a repeat, and a premises that is not there.
+    chosen = [p.pk for p in built.values() if p.organisation.name == "Floor Group"][::3]
+    some = [*chosen, chosen[0], max(ids) + 1000]
     on = today()
     portal = assert_floor_equals_portal(on, premises_ids=some, before=_stale_leftovers(ids, on))
     refreshed = {pk for (pk, _), row in portal[0].items() if not row[-1]}
-    assert refreshed == set(ids[::3])
-    assert assert_floor_equals_portal(on, premises_ids=[]) == ({}, {})
+    assert refreshed == set(chosen)
+    # The organisation's tallies for the day were summed again (its other premises' rows
+    # as they were), the other organisations' left as they were.
+    group = built["No mailbox"].organisation_id
+    for (organisation, _, _, day, _), count in portal[2].items():
+        assert (count == 99) == (organisation != group or day != on)
+    assert assert_floor_equals_portal(on, premises_ids=[]) == ({}, {}, {})
 
 
 @pytest.mark.postgres
@@ -701,7 +740,11 @@ def test_floor_writes_every_table_the_portal_writes():
         standings.standings_refresh(on=today(), hooks=False)
     with CaptureQueriesContext(connection) as floor:
         refresh_floor(on=today())
-    assert _tables_written(portal) == {"accounts_premisesstanding", "accounts_standingday"}
+    assert _tables_written(portal) == {
+        "accounts_premisesstanding",
+        "accounts_standingday",
+        "accounts_standingtally",
+    }
     assert _tables_written(floor) == _tables_written(portal)
 
 
