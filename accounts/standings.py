@@ -31,7 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db import DatabaseError, transaction
+from django.core.exceptions import EmptyResultSet
+from django.db import DatabaseError, connection, transaction
 from django.db.models import (
     Case,
     Count,
@@ -182,24 +183,26 @@ def tallies_rebuild(*, days=None, areas=None, organisations=None):
         history = history.filter(premises__organisation_id__in=organisations)
         tallies = tallies.filter(organisation_id__in=organisations)
     tallies.delete()
-    StandingTally.objects.bulk_create(
-        [
-            StandingTally(
-                organisation_id=organisation_id,
-                region_id=region_id,
-                area=area_key,
-                day=day,
-                level=level,
-                premises_count=count,
-            )
-            for organisation_id, region_id, area_key, day, level, count in history.values_list(
-                "premises__organisation_id", "premises__region_id", "area", "day", "level"
-            )
-            .annotate(count=Count("pk"))
-            .order_by()
-        ],
-        batch_size=5000,
+    # Summed in the database: INSERT ... SELECT of the ORM's own grouped query, so the
+    # rows never come through Python (a national day is tens of thousands of them).
+    summed = (
+        history.values_list(
+            "premises__organisation_id", "premises__region_id", "area", "day", "level"
+        )
+        .annotate(count=Count("pk"))
+        .order_by()
     )
+    try:
+        select, params = summed.query.sql_with_params()
+    except EmptyResultSet:  # nothing asked for: no day, area or organisation
+        return
+    table = StandingTally._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (organisation_id, region_id, area, day, level, "
+            f"premises_count) {select}",
+            params,
+        )
 
 
 def _store(area_key, standings, on, now):
