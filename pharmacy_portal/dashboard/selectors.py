@@ -143,21 +143,12 @@ class TableFilter:
             return ["-ods_code" if self.descending else "ods_code"]
         return ["-name", "-pk"] if self.descending else ["name", "pk"]
 
-    @property
-    def area_filtered(self):
-        return bool(self.levels)
-
 
 def table_premises(user, table_filter):
     """The premises of the table, filtered and sorted in SQL, made current first."""
     scope = dashboard_premises(user)
     standings.ensure_current(scope)
     return table_filter.filter_queryset(scope).select_related("organisation", "region")
-
-
-def table_rows(user, table_filter):
-    """Every PremisesRow of the table, in table order: three queries."""
-    return rows_for(list(table_premises(user, table_filter)))
 
 
 def export_rows(user, table_filter, *, chunk_size=2000):
