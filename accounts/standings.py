@@ -20,9 +20,10 @@ They are kept current three ways:
   marked stale inside the service's transaction and worked out again once it commits;
 - the daily job (`standings_refresh()` for every premises) for what changes with time
   alone (30/60-day NHSmail confirmation, certificate windows, days of cover);
-- readers call `ensure_current(premises)`, which works out again any standing that is
-  missing, marked stale or worked out for an earlier day, so a premises never shows a
-  picture older than today even when the job has not run. A refresh that fails leaves
+- readers call `ensure_current(premises)`, which works out again any standing marked
+  stale or worked out for an earlier day, and any premises created in the last two
+  days that has none, so a premises never shows a picture older than today even when
+  the job has not run. A refresh that fails leaves
   its rows stale; pages say so and the next refresh repairs them.
 """
 

@@ -155,7 +155,7 @@ def _sql(selected, areas):
     CASE WHEN red <> '' THEN {_capitalised("concat_ws('; ', red, NULLIF(amber, ''))")}
       WHEN amber <> '' THEN {_capitalised("amber")}
       ELSE 'Nothing waiting; ' || {_plural("expiring_90", "certificate")}
-        || ' due for renewal within 90 days'
+        || ' due for renewal within ' || %(renewal_window_days)s::text || ' days'
     END AS reason,
     jsonb_build_object(
       'open_requests', open_requests, 'urgent_requests', urgent_requests,
@@ -543,6 +543,7 @@ def _params(on):
         "whitespace": whitespace,
         "spaces": " " * len(whitespace),
         # Smartcards
+        "renewal_window_days": settings.SMARTCARD_RENEWAL_WINDOW_DAYS,
         "expiring_soon_days": smartcards_standing.EXPIRING_SOON_DAYS,
         "cards_horizon": on + timedelta(days=max(windows.values())),
         # EPS

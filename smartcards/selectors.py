@@ -389,7 +389,8 @@ def premises_smartcard_figures(premises_queryset, today=None):
     `oldest_raised_at` (the longest-waiting of those), `certificates_expired` and
     `expiring_30`, `expiring_60`, `expiring_90` (certificates of people working there now,
     not yet expired, ending within that many days), plus the cover figures of
-    `with_cover`. The cross-area dashboard composes this with the other areas'.
+    `with_cover`. The smartcards standing (smartcards/standing.py) is worked out from
+    these, and the organisation page's CSV lists them.
     """
     today = today or timezone.localdate()
     active = SmartcardRequest.objects.filter(premises=OuterRef("pk"), status__in=ACTIVE)

@@ -17,6 +17,8 @@ Figures (for the dashboard, the table's filters, the CSV and the API):
   unlocker_count (int), unlocker_on_site (bool).
 """
 
+from django.conf import settings
+
 from accounts.standings import AMBER, GREEN, RED, Standing
 
 from .selectors import premises_smartcard_figures
@@ -63,7 +65,8 @@ def standing_from_figures(f):
         return Standing(RED, _sentence(red + amber), f)
     if amber:
         return Standing(AMBER, _sentence(amber), f)
-    cards = f"{_plural(f['expiring_90'], 'certificate')} due for renewal within 90 days"
+    window = settings.SMARTCARD_RENEWAL_WINDOW_DAYS
+    cards = f"{_plural(f['expiring_90'], 'certificate')} due for renewal within {window} days"
     return Standing(GREEN, f"Nothing waiting; {cards}", f)
 
 
