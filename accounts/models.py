@@ -70,12 +70,24 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Region(models.Model):
-    """An ICB area. Registration Authority contacts and trends hang off it."""
+    """An ICB area. Registration Authority contacts and trends hang off it.
+
+    name is how the portal shows it ("West Yorkshire ICB"); ods_code ("QWO") and
+    official_name ("NHS West Yorkshire Integrated Care Board") are how NHS ODS names it, so
+    imports and the ODS pharmacy file can give any of the three.
+    """
 
     name = models.CharField(max_length=120, unique=True)
+    ods_code = models.CharField("ODS code", max_length=3, blank=True)
+    official_name = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ods_code"], condition=~Q(ods_code=""), name="one_region_per_ods_code"
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -111,6 +123,9 @@ class Premises(models.Model):
     postcode = models.CharField(max_length=8, validators=[validate_postcode])
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="premises")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The close date the official NHS ODS pharmacy file gives: from that day the premises
+    # no longer counts in standings and dashboards (pages say "closed on ...").
+    closed_on = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "premises"
@@ -233,6 +248,10 @@ class Invitation(models.Model):
     premises = models.ForeignKey(Premises, on_delete=models.PROTECT, related_name="invitations")
     job_role = models.CharField(max_length=20, choices=Membership.JobRole.choices)
     is_manager = models.BooleanField(default=False)
+    # The membership's dates when they are given (a locum booked for a month): the
+    # membership made on acceptance takes them; blank start means the day of acceptance.
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
     invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -242,6 +261,7 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["email", "premises"], name="invitation_email_premises")]
 
     def __str__(self):
         return f"Invitation for {self.email} to {self.premises}"

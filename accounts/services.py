@@ -195,12 +195,18 @@ def invitation_create(*, actor, premises, email, full_name, job_role, is_manager
 def _membership_add(*, user, invitation, actor, accepted_at):
     invitation.accepted_at = accepted_at
     invitation.save(update_fields=["accepted_at"])
+    # Dates the invitation carries (a locum booked for a month) are the membership's; a
+    # blank start is the day of acceptance, but never after the booked end.
+    start = invitation.start_date or timezone.localdate()
+    if invitation.end_date and not invitation.start_date:
+        start = min(start, invitation.end_date)
     membership = Membership.objects.create(
         user=user,
         premises=invitation.premises,
         job_role=invitation.job_role,
         is_manager=invitation.is_manager,
-        start_date=timezone.localdate(),
+        start_date=start,
+        end_date=invitation.end_date,
     )
     audit_record(
         actor=actor,

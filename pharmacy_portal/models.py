@@ -88,6 +88,9 @@ class ImportRow(models.Model):
     action = models.CharField(max_length=10, choices=Action.choices, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=list, blank=True)
+    # The row's values as the check cleaned them (dates as ISO text, choices as stored):
+    # applying reads these instead of checking the cells again.
+    cleaned = models.JSONField(null=True, blank=True)
     # The invitation this row created, and when its email was queued.
     invitation_id = models.BigIntegerField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
@@ -104,6 +107,79 @@ class ImportRow(models.Model):
 
     def __str__(self):
         return f"Row {self.number} of {self.run}"
+
+
+class OdsReconciliation(models.Model):
+    """One upload of the official NHS ODS pharmacy file, compared with the portal's premises.
+
+    Its rows say, code by code, what differs; nothing changes until a portal admin applies
+    it. Kept as the record of the reconciliation.
+    """
+
+    class Status(models.TextChoices):
+        READY = "ready", "Ready to apply"
+        APPLIED = "applied", "Applied"
+        DISCARDED = "discarded", "Discarded"
+
+    file_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
+    total_rows = models.PositiveIntegerField(default=0)
+    change_count = models.PositiveIntegerField(default=0)
+    close_count = models.PositiveIntegerField(default=0)
+    new_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+    added_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self):
+        return f"ODS reconciliation of {self.file_name}"
+
+
+class OdsRow(models.Model):
+    """A code of the ODS file that differs from the portal (unchanged codes are counted,
+    not stored)."""
+
+    class Action(models.TextChoices):
+        CHANGE = "change", "Details differ"
+        CLOSE = "close", "Closed"
+        NEW = "new", "Not on the portal"
+        ERROR = "error", "Cannot be read"
+
+    reconciliation = models.ForeignKey(
+        OdsReconciliation, on_delete=models.CASCADE, related_name="rows"
+    )
+    number = models.PositiveIntegerField()
+    ods_code = models.CharField("ODS code", max_length=12)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    premises = models.ForeignKey(
+        "accounts.Premises", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The file's values for the portal's fields (region as its id), for new premises.
+    data = models.JSONField(default=dict, blank=True)
+    # {field: [portal, file]} in the words the preview shows.
+    changes = models.JSONField(default=dict, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+    added_premises = models.ForeignKey(
+        "accounts.Premises", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["reconciliation", "number"]
+        indexes = [models.Index(fields=["reconciliation", "action", "number"])]
+
+    def __str__(self):
+        return f"{self.ods_code} in {self.reconciliation}"
 
 
 def hash_api_token(token):

@@ -212,7 +212,10 @@ def demo_totp_key_hex():
 @transaction.atomic
 def seed_demo():
     rng = random.Random(2026)
-    region, _ = Region.objects.get_or_create(name=REGION_NAME)
+    region, _ = Region.objects.get_or_create(
+        name=REGION_NAME,
+        defaults={"ods_code": "QWO", "official_name": "NHS West Yorkshire Integrated Care Board"},
+    )
 
     independent, _ = Organisation.objects.get_or_create(
         name=INDEPENDENT[0], defaults={"kind": Organisation.Kind.INDEPENDENT}
