@@ -4,9 +4,12 @@ Everything is keyed on natural keys (ODS codes, emails), so seeding twice change
 """
 
 import base64
+import functools
 import random
+from collections import Counter
 from datetime import date, timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -148,7 +151,7 @@ PERSONAS = [
     (
         "unlocker@demo.portal.test",
         "Gareth Lloyd",
-        "Smartcard unlocker for Aire Health and Pennine (two-factor)",
+        "Smartcard unlocker for Calder Valley, Aire Health and Pennine (two-factor)",
     ),
     (
         "headoffice@demo.portal.test",
@@ -164,13 +167,17 @@ TWO_FACTOR_PERSONAS = {
 }
 
 
+@functools.cache
+def _demo_password_hash():
+    # Every demo login shares one password: hashing it once, not once per user, keeps
+    # seeding fast (the production hasher takes a quarter of a second by design).
+    return make_password(DEMO_PASSWORD)
+
+
 def _user(email, full_name, **extra):
-    user, created = User.objects.get_or_create(
-        email=email, defaults={"full_name": full_name, **extra}
+    user, _ = User.objects.get_or_create(
+        email=email, defaults={"full_name": full_name, "password": _demo_password_hash(), **extra}
     )
-    if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save()
     return user
 
 
@@ -230,12 +237,14 @@ def seed_demo():
     multiple, _ = Organisation.objects.get_or_create(
         name="Pennine Pharmacy Group", defaults={"kind": Organisation.Kind.MULTIPLE}
     )
+    # Premises of one group are told apart by street, and by town too where streets repeat.
+    streets = Counter(street for _town, _postcode, street in MULTIPLE_TOWNS)
     multiple_premises = [
         _premises(
             multiple,
             region,
             f"FP{index:03d}",
-            f"Pennine Pharmacy, {street}",
+            f"Pennine Pharmacy, {street}" + (f", {town}" if streets[street] > 1 else ""),
             f"{10 + index} {street}",
             town,
             postcode,
