@@ -1,3 +1,4 @@
+from crispy_forms.helper import FormHelper
 from django import forms
 
 from accounts.forms import NHSForm
@@ -68,6 +69,35 @@ class AccountForm(NHSForm):
         widget=forms.RadioSelect,
         initial=PersonalAccount.Status.LIVE,
     )
+
+
+class AccountLiveForm(NHSForm):
+    """A manager records the starter's new account when it goes live."""
+
+    submit_label = "Record the account as live"
+
+    address = PersonalNHSmailAddressField(
+        label="Their new personal NHSmail address",
+        help_text="For example firstname.lastname@nhs.net, as NHSmail issued it. "
+        "Not the pharmacy's shared mailbox.",
+        error_messages={"required": "Enter their new personal NHSmail address"},
+    )
+    link = forms.BooleanField(
+        label="Link it to the shared mailbox now",
+        required=False,
+        initial=True,
+        help_text="Tick once a shared mailbox owner has added them in NHSmail.",
+    )
+
+    def __init__(self, *args, mailbox=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if mailbox is None:
+            del self.fields["link"]
+            inputs = self.helper.inputs
+            self.helper = FormHelper(self)
+            self.helper.inputs = inputs
+        else:
+            self.fields["link"].label = f"Link it to the shared mailbox, {mailbox.address}"
 
 
 class LinkForm(NHSForm):

@@ -128,7 +128,17 @@ class AccountRequest(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The personal account recorded when the request went live.
+    account = models.ForeignKey(
+        PersonalAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="requests"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -141,4 +151,18 @@ class AccountRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"NHSmail request for {self.user} at {self.premises}"
+        return f"NHSmail account request for {self.user.full_name} at {self.premises.name}"
+
+    @property
+    def is_open(self):
+        return self.status != self.Status.LIVE
+
+    @property
+    def awaits_submission(self):
+        """Next step: a manager submits the registration ("Mark as submitted")."""
+        return self.status == self.Status.REQUESTED
+
+    @property
+    def awaits_account(self):
+        """Next step: the account goes live ("Mark account live")."""
+        return self.status == self.Status.SUBMITTED

@@ -1,9 +1,11 @@
 """Reads for the NHSmail area, scoped to what the user may see."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts import standings
 from accounts.models import Membership, Premises
@@ -104,7 +106,18 @@ def account_requests_for_premises(premises):
     return (
         AccountRequest.objects.filter(premises=premises)
         .exclude(status=AccountRequest.Status.LIVE)
-        .select_related("user")
+        .select_related("user", "submitted_by")
+    )
+
+
+def account_requests_for_self(user):
+    """A person's own NHSmail account requests, newest first, open ones and those that
+    went live in the last 90 days, for their My NHSmail account and premises pages."""
+    since = timezone.now() - timedelta(days=90)
+    return list(
+        AccountRequest.objects.filter(user=user)
+        .filter(Q(completed_at__isnull=True) | Q(completed_at__gte=since))
+        .select_related("premises", "account", "submitted_by", "completed_by")
     )
 
 

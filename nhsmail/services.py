@@ -255,27 +255,133 @@ def account_request_create(*, actor, premises):
     return request
 
 
-@transaction.atomic
-def account_request_advance(*, actor, request):
-    _require(actor, Permission.MANAGE_NHSMAIL, request.premises)
-    request = AccountRequest.objects.select_for_update().get(pk=request.pk)
-    if request.status == AccountRequest.Status.REQUESTED:
-        request.status = AccountRequest.Status.SUBMITTED
-        request.submitted_at = timezone.now()
-    elif request.status == AccountRequest.Status.SUBMITTED:
-        request.status = AccountRequest.Status.LIVE
-        request.completed_at = timezone.now()
+def _already(request):
+    """Why a request cannot move on: the stage it already reached, who moved it and when."""
+    if request.status == AccountRequest.Status.LIVE:
+        who, when = request.completed_by, request.completed_at
+        done = "marked live"
     else:
-        raise ValidationError("This request is already done")
-    request.save()
+        who, when = request.submitted_by, request.submitted_at
+        done = "marked as submitted for registration"
+    by = f" by {who.full_name}" if who else ""
+    at = f" on {timezone.localtime(when):%-d %B %Y at %H:%M}" if when else ""
+    return ValidationError(
+        f"{request.user.full_name}'s request was already {done}{by}{at}.", code="already"
+    )
+
+
+@transaction.atomic
+def account_request_submit(*, actor, request):
+    """A manager or head office says they have submitted the starter's registration
+    (community pharmacy NHSmail registration portal, or the group's own route).
+
+    Moves the request from "requested" to "submitted for registration" and returns it.
+    Raises PermissionDenied without MANAGE_NHSMAIL at the request's premises, and
+    ValidationError (code "already", naming who moved it and when) if it has moved on,
+    for example from a second browser tab.
+    """
+    _require(actor, Permission.MANAGE_NHSMAIL, request.premises)
+    request = (
+        AccountRequest.objects.select_for_update(of=("self",))
+        .select_related("user", "premises", "submitted_by", "completed_by")
+        .get(pk=request.pk)
+    )
+    if request.status != AccountRequest.Status.REQUESTED:
+        raise _already(request)
+    request.status = AccountRequest.Status.SUBMITTED
+    request.submitted_at = timezone.now()
+    request.submitted_by = actor
+    request.save(update_fields=["status", "submitted_at", "submitted_by"])
     audit_record(
         actor=actor,
-        action="nhsmail.account_request_advanced",
+        action="nhsmail.account_request_submitted",
         obj=request,
         premises=request.premises,
-        changes={"status": request.status},
+        changes={"status": [AccountRequest.Status.REQUESTED, request.status]},
     )
     return request
+
+
+@dataclass(frozen=True)
+class RequestCompleted:
+    request: AccountRequest
+    account: PersonalAccount
+    link: MailboxLink | None
+
+
+@transaction.atomic
+def account_request_complete(*, actor, request, address, link=True):
+    """The starter's personal NHSmail account is live: record it and finish the request.
+
+    address: the starter's own NHSmail address (normalised; a shared mailbox address, or
+    one recorded for someone else, is refused by account_record with a field error on
+    "address"). Records it as the starter's live personal account (which counts as a
+    confirmation of use), links it to the premises' shared mailbox when link is True
+    (ValidationError on "link" when the premises has no shared mailbox recorded), marks
+    the request "account live", audits, emails the starter on commit, and refreshes the
+    premises' NHSmail standing (through account_record and link_create).
+
+    Returns RequestCompleted(request, account, link or None). Raises PermissionDenied
+    without MANAGE_NHSMAIL at the premises, ValidationError code "already" when the
+    request is not at "submitted for registration" (someone else finished it first).
+    """
+    _require(actor, Permission.MANAGE_NHSMAIL, request.premises)
+    request = (
+        AccountRequest.objects.select_for_update(of=("self",))
+        .select_related("user", "premises", "submitted_by", "completed_by")
+        .get(pk=request.pk)
+    )
+    if request.status == AccountRequest.Status.LIVE:
+        raise _already(request)
+    if request.status != AccountRequest.Status.SUBMITTED:
+        raise ValidationError(
+            "Mark the request as submitted for registration first.", code="not_submitted"
+        )
+    premises = request.premises
+    if link and not SharedMailbox.objects.filter(premises=premises).exists():
+        raise ValidationError(
+            {"link": f"Record {premises.name}'s shared mailbox first, or do not link it now"}
+        )
+    account = account_record(
+        actor=actor, person=request.user, address=address, status=PersonalAccount.Status.LIVE
+    )
+    mailbox_link = None
+    if link:
+        mailbox_link = (
+            MailboxLink.objects.current()
+            .filter(account=account, mailbox__premises=premises)
+            .first()
+        ) or link_create(actor=actor, premises=premises, account=account)
+    request.status = AccountRequest.Status.LIVE
+    request.completed_at = timezone.now()
+    request.completed_by = actor
+    request.account = account
+    request.save(update_fields=["status", "completed_at", "completed_by", "account"])
+    audit_record(
+        actor=actor,
+        action="nhsmail.account_request_completed",
+        obj=request,
+        premises=premises,
+        changes={
+            "status": [AccountRequest.Status.SUBMITTED, request.status],
+            "address": account.address,
+            "linked": mailbox_link is not None,
+        },
+    )
+    if request.user.email:
+        queue_email(
+            to=[request.user.email],
+            subject="Your NHSmail account is recorded in the Pharmacy Digital Portal",
+            template="nhsmail/emails/account_live.txt",
+            context={
+                "person": request.user,
+                "premises": premises,
+                "account": account,
+                "link": mailbox_link,
+                "actor": actor,
+            },
+        )
+    return RequestCompleted(request, account, mailbox_link)
 
 
 # --- Compliance evaluation ---------------------------------------------------------------

@@ -20,6 +20,11 @@ urlpatterns = [
         name="nhsmail_request_advance",
     ),
     path(
+        "nhsmail/requests/<int:pk>/live/",
+        views.account_request_live,
+        name="nhsmail_request_live",
+    ),
+    path(
         "organisations/<int:pk>/nhsmail/", views.organisation_nhsmail, name="nhsmail_organisation"
     ),
     path(

@@ -1,7 +1,7 @@
 from collections import Counter
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,8 +15,15 @@ from accounts.models import Organisation, User
 from accounts.permissions import Permission, has_permission, scope_for
 
 from . import rules, selectors, services, tasks
-from .forms import AccountForm, ConfirmLiveForm, LinkForm, MailboxForm, StatusFilterForm
-from .models import MailboxLink, PersonalAccount
+from .forms import (
+    AccountForm,
+    AccountLiveForm,
+    ConfirmLiveForm,
+    LinkForm,
+    MailboxForm,
+    StatusFilterForm,
+)
+from .models import AccountRequest, MailboxLink, PersonalAccount
 from .validators import suggested_shared_mailbox
 
 PAGE_SIZE = 50
@@ -32,6 +39,9 @@ def premises_nhsmail(request, pk):
         "can_manage": has_permission(request.user, Permission.MANAGE_NHSMAIL, premises),
         "requests": selectors.account_requests_for_premises(premises),
         "own_account": selectors.own_account(request.user),
+        "own_requests": [
+            r for r in selectors.account_requests_for_self(request.user) if r.premises_id == pk
+        ],
     }
     return render(request, "nhsmail/premises.html", context)
 
@@ -138,6 +148,7 @@ def my_account(request):
         "form": form,
         "account": account,
         "memberships": account_selectors.memberships_for_self(request.user),
+        "own_requests": selectors.account_requests_for_self(request.user),
         "at_risk": account is not None and rules.account_at_risk(account),
         "counted": account is not None and rules.account_is_counted(account),
     }
@@ -151,6 +162,12 @@ def get_account(request, pk):
     if request.method == "POST":
         try:
             services.account_request_create(actor=request.user, premises=premises)
+        except PermissionDenied:
+            error = (
+                f"Only someone who works at {premises.name} can ask for their own NHSmail "
+                "account here. To register a member of staff, use the registration route "
+                "described on this page."
+            )
         except ValidationError as problem:
             error = " ".join(problem.messages)
         else:
@@ -171,15 +188,57 @@ def get_account(request, pk):
 
 @require_POST
 def account_request_advance(request, pk):
+    """Mark as submitted for registration."""
     account_request = selectors.account_request_for_user(request.user, pk)
     try:
-        services.account_request_advance(actor=request.user, request=account_request)
+        moved = services.account_request_submit(actor=request.user, request=account_request)
     except ValidationError as problem:
         messages.error(request, " ".join(problem.messages))
     else:
-        stage = account_request.get_status_display().lower()
-        messages.success(request, f"{account_request.user.full_name}'s request is now: {stage}")
+        messages.success(
+            request,
+            f"{moved.user.full_name}'s request is now: {moved.get_status_display().lower()}",
+        )
     return redirect("nhsmail_premises", pk=account_request.premises_id)
+
+
+@require_http_methods(["GET", "POST"])
+def account_request_live(request, pk):
+    """Mark account live: record the starter's new address and link it."""
+    account_request = selectors.account_request_for_user(request.user, pk)
+    premises = account_request.premises
+    if account_request.status != AccountRequest.Status.SUBMITTED and request.method == "GET":
+        if account_request.status == AccountRequest.Status.LIVE:
+            messages.info(request, f"{account_request.user.full_name}'s account is already live")
+        else:
+            messages.info(request, "Mark the request as submitted for registration first")
+        return redirect("nhsmail_premises", pk=premises.pk)
+    mailbox = selectors.mailbox_for_premises(premises)
+    form = AccountLiveForm(request.POST or None, mailbox=mailbox)
+    if form.is_valid():
+        try:
+            done = services.account_request_complete(
+                actor=request.user,
+                request=account_request,
+                address=form.cleaned_data["address"],
+                link=form.cleaned_data.get("link", False),
+            )
+        except ValidationError as error:
+            if getattr(error, "code", None) == "already":
+                messages.error(request, " ".join(error.messages))
+                return redirect("nhsmail_premises", pk=premises.pk)
+            apply_form_errors(form, error)
+        else:
+            name = done.request.user.full_name
+            linked = f", linked to {done.link.mailbox.address}" if done.link else ""
+            messages.success(
+                request,
+                f"{name}'s request is now: account live. {done.account.address} is recorded "
+                f"as their personal NHSmail account{linked}, and we have emailed them.",
+            )
+            return redirect("nhsmail_premises", pk=premises.pk)
+    context = {"form": form, "account_request": account_request, "premises": premises}
+    return render(request, "nhsmail/request_live.html", context)
 
 
 def organisation_nhsmail(request, pk):

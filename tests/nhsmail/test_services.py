@@ -188,7 +188,7 @@ class TestAccountRequests:
         request = services.account_request_create(actor=world.staff, premises=world.premises)
         with pytest.raises(ValidationError, match="already asked"):
             services.account_request_create(actor=world.staff, premises=world.premises)
-        services.account_request_advance(actor=world.manager, request=request)
+        services.account_request_submit(actor=world.manager, request=request)
         request.refresh_from_db()
         assert request.status == AccountRequest.Status.SUBMITTED
         services.account_record(
@@ -196,12 +196,12 @@ class TestAccountRequests:
         )
         request.refresh_from_db()
         assert request.status == AccountRequest.Status.LIVE
-        with pytest.raises(ValidationError, match="already done"):
-            services.account_request_advance(actor=world.manager, request=request)
+        with pytest.raises(ValidationError, match="already marked live"):
+            services.account_request_submit(actor=world.manager, request=request)
 
     def test_only_members_ask_and_only_managers_advance(self, world):
         with pytest.raises(PermissionDenied):
             services.account_request_create(actor=world.head_office, premises=world.premises)
         request = services.account_request_create(actor=world.staff, premises=world.premises)
         with pytest.raises(PermissionDenied):
-            services.account_request_advance(actor=world.staff, request=request)
+            services.account_request_submit(actor=world.staff, request=request)

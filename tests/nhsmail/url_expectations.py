@@ -28,6 +28,21 @@ def staff_request(world):
     return {"pk": AccountRequest.objects.create(user=world.staff, premises=world.premises).pk}
 
 
+def submitted_staff_request(world):
+    from django.utils import timezone
+
+    from nhsmail.models import AccountRequest
+
+    return {
+        "pk": AccountRequest.objects.create(
+            user=world.staff,
+            premises=world.premises,
+            status=AccountRequest.Status.SUBMITTED,
+            submitted_at=timezone.now(),
+        ).pk
+    }
+
+
 EXPECTATIONS = {
     "nhsmail_premises": Expect(own_premises, PREMISES_READERS),
     "nhsmail_mailbox_edit": Expect(own_premises, MANAGERS),
@@ -39,6 +54,7 @@ EXPECTATIONS = {
     "nhsmail_my_account": Expect(None, EVERYONE, outsider=200),
     # POST only: a GET is refused before anything is looked up.
     "nhsmail_request_advance": Expect(staff_request, frozenset(), denied=405, outsider=405),
+    "nhsmail_request_live": Expect(submitted_staff_request, MANAGERS),
     "nhsmail_organisation": Expect(own_organisation, frozenset({"head_office", "portal_admin"})),
     "nhsmail_check_now": Expect(own_organisation, frozenset(), denied=405, outsider=405),
 }
