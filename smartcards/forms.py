@@ -95,6 +95,14 @@ class HolderForm(NHSForm):
         return expires_on
 
 
+def holder_choice_label(holder):
+    """A member of staff in the holder list, marked when their certificates have expired."""
+    state = holder.certificate()
+    if state.is_expired:
+        return f"{holder.user.full_name} (certificates expired on {state.expires_on:%-d %B %Y})"
+    return holder.user.full_name
+
+
 class RaiseRequestForm(_FieldsVaryForm):
     """Ask an unlocker for help with a card: the holder's own, or a member of staff's."""
 
@@ -131,15 +139,35 @@ class RaiseRequestForm(_FieldsVaryForm):
     tried_self_service = forms.BooleanField(
         label="I have tried self-service unlock, or cannot use it now", required=False
     )
+    expired_understood = forms.BooleanField(
+        label="I understand only the Registration Authority can repair the card. "
+        "Send the unlock request anyway.",
+        required=False,
+    )
 
-    def __init__(self, *args, holder=None, holders=None, premises_choices=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        holder=None,
+        holders=None,
+        premises_choices=None,
+        ask_expired=False,
+        **kwargs,
+    ):
         self.holder = holder
         super().__init__(*args, **kwargs)
+        if not ask_expired:
+            del self.fields["expired_understood"]
+        elif holders is not None:
+            self.fields["expired_understood"].label = (
+                "If their certificates have expired: I understand only the Registration "
+                "Authority can repair the card. Send the unlock request anyway."
+            )
         if holders is None:
             del self.fields["holder"]
         else:
             self.fields["holder"].queryset = holders
-            self.fields["holder"].label_from_instance = lambda h: h.user.full_name
+            self.fields["holder"].label_from_instance = holder_choice_label
             self.fields["urgent"].label = "They cannot dispense until this is resolved"
             self.fields["note"].help_text = (
                 "For example when they are at the pharmacy. " + NOTE_HINT

@@ -213,6 +213,14 @@ class SmartcardRequest(models.Model):
         return self.status in self.ACTIVE
 
     @property
+    def is_unlock(self):
+        return self.kind == self.Kind.UNLOCK
+
+    @property
+    def is_renewal(self):
+        return self.kind == self.Kind.RENEW
+
+    @property
     def outcome_label(self):
         """What happened, in the words a holder uses."""
         if self.status == self.Status.RESOLVED:

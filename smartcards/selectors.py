@@ -147,6 +147,11 @@ def holders_of_staff_at_premises(premises):
     )
 
 
+def any_certificates_expired(holders, today=None):
+    """Whether any card of a holder queryset has certificates past their last good day."""
+    return holders.filter(certificate_expires_on__lt=today or timezone.localdate()).exists()
+
+
 def premises_to_raise_from(user):
     """Where the user works today: the premises a request for themselves can come from."""
     if not user.is_authenticated:

@@ -252,8 +252,44 @@ def renewal_refusal(holder, today=None):
     return None
 
 
+def expired_unlock_warning(holder, premises, today=None):
+    """What to tell whoever asks for an unlock of a card whose certificates have expired,
+    or None when they have not. An unlocker can unlock the card, but it will not work
+    until the Registration Authority repairs it (DESIGN.md, smartcards), so the person is
+    pointed to the RA of the premises' ICB area before the request is sent."""
+    state = holder.certificate(today)
+    if not state.is_expired:
+        return None
+    authority = (
+        RegistrationAuthority.objects.filter(region_id=premises.region_id).first()
+        if premises is not None
+        else None
+    )
+    contact = (
+        f"{authority.name}, {authority.main_phone}"
+        + (f" (local {authority.local_phone})" if authority.local_phone else "")
+        if authority
+        else "see the smartcard guidance for their contact details"
+    )
+    return (
+        f"The certificates on this card expired on {_day(state.expires_on)}. Unlocking it "
+        f"will not make it work: only the Registration Authority can repair it ({contact})."
+    )
+
+
 @transaction.atomic
-def smartcard_request_raise(*, actor, holder, premises, kind, urgent=False, note=""):
+def smartcard_request_raise(
+    *, actor, holder, premises, kind, urgent=False, note="", expired_understood=False
+):
+    """Raise an unlock or renew request for a card, from the holder or their manager.
+
+    A renewal is refused outside the certificate renewal window (renewal_refusal). An
+    unlock for a card whose certificates have expired is refused on "expired_understood"
+    with the RA's contact (expired_unlock_warning) unless the person has said they
+    understand; if sent, the unlocker's request page says so plainly. The note is
+    checked by the passcode guard. Raises PermissionDenied when the actor may not act
+    for the holder at the premises, ValidationError (field errors) otherwise.
+    """
     holder = SmartcardHolder.objects.select_related("user").get(pk=holder.pk)
     if not selectors.can_act_for(actor, holder.user, premises):
         raise PermissionDenied
@@ -265,6 +301,16 @@ def smartcard_request_raise(*, actor, holder, premises, kind, urgent=False, note
         refusal = renewal_refusal(holder)
         if refusal is not None:
             raise ValidationError({"kind": refusal.messages})
+    expired_warning = expired_unlock_warning(holder, premises) if kind == Kind.UNLOCK else None
+    if expired_warning and not expired_understood:
+        raise ValidationError(
+            {
+                "expired_understood": ValidationError(
+                    f"{expired_warning} Tick the box to send the unlock request anyway.",
+                    code="certificates_expired",
+                )
+            }
+        )
     existing = (
         SmartcardRequest.objects.filter(
             holder=holder, kind=kind, status__in=SmartcardRequest.ACTIVE
@@ -297,7 +343,10 @@ def smartcard_request_raise(*, actor, holder, premises, kind, urgent=False, note
             {"kind": "There is already a request like this for this card. Follow that one."}
         ) from None
     _event(smartcard_request, Action.RAISED, actor, note, at=now)
-    _audit(actor, "raised", smartcard_request, {"kind": kind, "urgent": urgent})
+    changes = {"kind": kind, "urgent": urgent}
+    if expired_warning:
+        changes["certificates_expired"] = True
+    _audit(actor, "raised", smartcard_request, changes)
     return smartcard_request
 
 

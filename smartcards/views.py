@@ -86,6 +86,7 @@ def request_create(request):
         holder=holder,
         premises_choices=premises_choices if several else None,
         initial=initial,
+        ask_expired=holder.certificate().is_expired,
     )
     if form.is_valid():
         data = form.cleaned_data
@@ -97,6 +98,7 @@ def request_create(request):
                 kind=data["kind"],
                 urgent=data["urgent"],
                 note=data["note"],
+                expired_understood=data.get("expired_understood", False),
             )
         except ValidationError as error:
             apply_form_errors(form, error)
@@ -324,6 +326,7 @@ def staff_request_create(request, pk):
         request.POST or None,
         holders=holders,
         initial={"holder": request.GET.get("holder"), "kind": request.GET.get("kind")},
+        ask_expired=selectors.any_certificates_expired(holders),
     )
     if form.is_valid():
         data = form.cleaned_data
@@ -335,6 +338,7 @@ def staff_request_create(request, pk):
                 kind=data["kind"],
                 urgent=data["urgent"],
                 note=data["note"],
+                expired_understood=data.get("expired_understood", False),
             )
         except ValidationError as error:
             apply_form_errors(form, error)

@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from pharmacy_portal.templatetags.nhsuk import nhsuk_tag
 
@@ -36,6 +37,19 @@ def certificate_tag(holder, today=None):
     if state.in_renewal_window:
         return nhsuk_tag("Renewal due", "orange")
     return nhsuk_tag("Valid", "green")
+
+
+@register.simple_tag
+def certificate_dates(holder, today=None):
+    """{% certificate_dates holder %}: "expired on 17 November 2026" for a date past,
+    "expire today, 17 November 2026", or "expire on 17 November 2027"."""
+    state = holder.certificate(today)
+    day = date_format(state.expires_on, "j F Y")
+    if state.is_expired:
+        return f"expired on {day}"
+    if state.days_left == 0:
+        return f"expire today, {day}"
+    return f"expire on {day}"
 
 
 @register.filter
