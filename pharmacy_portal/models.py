@@ -39,6 +39,9 @@ class ImportRun(models.Model):
     # A staff file that lists everyone: the preview then offers to end the memberships of
     # people missing from it (never without a separate confirmation).
     is_full_staff_list = models.BooleanField(default=False)
+    # Plain sentences on how the file was read (its encoding, separator, sheet), shown
+    # with the preview so the person can check.
+    file_notes = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
     total_rows = models.PositiveIntegerField(default=0)
     add_count = models.PositiveIntegerField(default=0)

@@ -44,6 +44,8 @@ def staff_steps_apply(*, actor, run, steps):
                 premises=step.premises,
                 job_role=cleaned["job_role"],
                 is_manager=cleaned["is_manager"],
+                start_date=cleaned["start_date"],
+                end_date=cleaned["end_date"],
                 invited_by=actor,
                 token_hash=_unsent_token_hash(),
                 expires_at=expires,
@@ -70,6 +72,7 @@ def staff_steps_apply(*, actor, run, steps):
                     "email": invitation.email,
                     "job_role": invitation.job_role,
                     "is_manager": invitation.is_manager,
+                    **_dates(invitation),
                     "import_run": run.pk,
                 },
             )
@@ -153,6 +156,14 @@ def _rows_link_invitations(rows):
                 f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
                 params,
             )
+
+
+def _dates(invitation):
+    return {
+        name: getattr(invitation, name).isoformat()
+        for name in ("start_date", "end_date")
+        if getattr(invitation, name)
+    }
 
 
 def _valid_days():

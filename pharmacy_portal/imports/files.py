@@ -10,6 +10,7 @@ import codecs
 import csv
 import datetime
 import io
+import itertools
 import zipfile
 from dataclasses import dataclass
 
@@ -70,26 +71,102 @@ def check_upload(uploaded):
     return "xlsx" if is_zip else "csv"
 
 
+# Encodings a spreadsheet saved on a UK machine may use when it is not UTF-8: older Excel
+# writes "CSV (comma delimited)" as Windows-1252, other programs as Latin-1.
+LEGACY_ENCODINGS = ["cp1252", "latin_1", "iso8859_15"]
+ENCODING_NAMES = {
+    "utf_8": "UTF-8",
+    "utf-8-sig": "UTF-8",
+    "utf-16": "UTF-16",
+    "cp1252": "Windows-1252",
+    "latin_1": "Latin-1 (ISO-8859-1)",
+    "iso8859_15": "Latin-9 (ISO-8859-15)",
+}
+SAMPLE_BYTES = 64 * 1024
+DELIMITERS = ",;\t"
+
+
+def _is_utf8(handle):
+    """Whether the whole file decodes as UTF-8, read a block at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    handle.seek(0)
+    try:
+        while block := handle.read(1024 * 1024):
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    finally:
+        handle.seek(0)
+    return True
+
+
 def _csv_encoding(uploaded):
-    start = uploaded.read(4)
-    uploaded.seek(0)
-    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    """The file's encoding: a byte-order mark, else UTF-8 if every byte fits, else what
+    charset-normalizer finds among the legacy encodings spreadsheets write."""
+    handle = uploaded.file
+    handle.seek(0)
+    sample = handle.read(SAMPLE_BYTES)
+    handle.seek(0)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    return "utf-8-sig"
+    if b"\x00" in sample:
+        raise FileProblem(BINARY_MESSAGE)
+    if _is_utf8(handle):
+        return "utf-8-sig"
+    from charset_normalizer import from_bytes
+
+    match = from_bytes(sample, cp_isolation=LEGACY_ENCODINGS).best()
+    if match is None:
+        raise FileProblem(ENCODING_MESSAGE)
+    return match.encoding
 
 
+BINARY_MESSAGE = (
+    "This file is not a CSV file: it holds data that is not text, so it may be another kind "
+    "of file renamed to .csv. Open it in Excel and save it as CSV UTF-8 (comma delimited), "
+    "or as an Excel workbook (.xlsx)."
+)
 ENCODING_MESSAGE = (
-    "The file is not saved as UTF-8 text, so names with accents or symbols would be read "
-    "wrongly. In Excel choose File, Save as, and the type 'CSV UTF-8 (comma delimited)'."
+    "The portal cannot read this file as text: it may be another kind of file renamed to "
+    ".csv, or text saved in a way the portal cannot tell, so names with accents would be "
+    "read wrongly. In Excel choose File, Save as, and the type 'CSV UTF-8 (comma delimited)'."
 )
 
 
-def _csv_rows(uploaded):
+def _dialect(lines):
+    """The separator: a leading `sep=;` line (Excel writes one), else what csv.Sniffer
+    finds among comma, semicolon and tab, else a comma. Returns (delimiter, skip_first)."""
+    first = lines[0].strip() if lines else ""
+    if first.lower().startswith("sep=") and len(first) == 5:
+        return first[4], True
+    try:
+        return csv.Sniffer().sniff("".join(lines), delimiters=DELIMITERS).delimiter, False
+    except csv.Error:
+        return ",", False
+
+
+def _csv_rows(uploaded, notes):
+    encoding = _csv_encoding(uploaded)
     uploaded.seek(0)
-    text = io.TextIOWrapper(uploaded.file, encoding=_csv_encoding(uploaded), newline="")
-    reader = csv.reader(text)
+    text = io.TextIOWrapper(uploaded.file, encoding=encoding, newline="")
     number = 0
     try:
+        head = list(itertools.islice(text, 50))
+        delimiter, skip_first = _dialect(head)
+        if encoding not in ("utf-8-sig", "utf-16"):
+            notes.append(
+                f"The file was saved as {ENCODING_NAMES.get(encoding, encoding)} text, not "
+                "UTF-8. The portal read it as that: check names with accents below look right."
+            )
+        if delimiter != ",":
+            notes.append(
+                f"The file's columns are separated by "
+                f"{'semicolons' if delimiter == ';' else 'tabs'}; the portal read it so."
+            )
+        if skip_first:
+            head = head[1:]
+        reader = csv.reader(itertools.chain(head, text), delimiter=delimiter)
         for cells in reader:
             number += 1
             yield Row(number, _clean_cells(cells, number))
@@ -129,7 +206,7 @@ def _cell_text(value):
     return str(value).strip()
 
 
-def _xlsx_rows(uploaded):
+def _xlsx_rows(uploaded, notes):
     from openpyxl import load_workbook
 
     uploaded.seek(0)
@@ -144,6 +221,11 @@ def _xlsx_rows(uploaded):
         ) from None
     try:
         sheet = workbook.worksheets[0]
+        if len(workbook.worksheets) > 1:
+            notes.append(
+                f"The workbook has {len(workbook.worksheets)} sheets. The portal read only "
+                f"the first, '{sheet.title}': put every row on that sheet."
+            )
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield Row(number, _clean_cells([_cell_text(value) for value in values], number))
     except (zipfile.BadZipFile, KeyError, ValueError) as error:
@@ -155,10 +237,15 @@ def _xlsx_rows(uploaded):
         workbook.close()
 
 
-def read_rows(uploaded):
-    """(header cells, iterator of data Rows). Blank and comment rows are left out."""
+def read_rows(uploaded, notes=None):
+    """(header cells, iterator of data Rows). Blank and comment rows are left out.
+
+    notes, a list, gets a plain sentence for each thing the person should check about how
+    the file was read (its encoding, separator, which sheet of a workbook).
+    """
+    notes = [] if notes is None else notes
     kind = check_upload(uploaded)
-    rows = _xlsx_rows(uploaded) if kind == "xlsx" else _csv_rows(uploaded)
+    rows = _xlsx_rows(uploaded, notes) if kind == "xlsx" else _csv_rows(uploaded, notes)
     header = None
     for row in rows:
         if not any(row.cells):

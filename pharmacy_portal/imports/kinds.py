@@ -6,6 +6,7 @@ Previewing and applying run the same `classify`, so what the preview promised is
 the import does; `apply` then writes the chunk.
 """
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -42,6 +43,25 @@ Action = ImportRow.Action
 # Spreadsheets run a cell starting with one of these as a formula. Exports neutralise
 # them with a leading apostrophe; imports refuse them, so nothing stored can become one.
 FORMULA_STARTS = ("=", "+", "-", "@")
+# What people type in an optional cell to mean "nothing here". Read as blank, so a lone
+# "-" is not taken for a formula; in a required column it is still an error.
+BLANK_WORDS = {"-", "--", "n/a", "na", "none", "nil"}
+DATE_MESSAGE = (
+    "Enter a real date as day/month/year, like 03/04/2026 for 3 April 2026, or as "
+    "2026-04-03. The portal reads dates in UK order, day first."
+)
+
+
+def _date_field():
+    return NHSDateField(
+        required=False,
+        widget=forms.TextInput,
+        error_messages={
+            "invalid": DATE_MESSAGE,
+            "incomplete": DATE_MESSAGE,
+            "year_length": DATE_MESSAGE,
+        },
+    )
 
 
 def formula_problem(text):
@@ -93,6 +113,10 @@ class ImportKind:
     kind = None
     columns = ()
     form_class = RowForm
+    # Cleaned values that are dates, stored as ISO text between check and apply.
+    date_fields = ()
+    # Preview names for what a row sets that is not a column of its own.
+    extra_labels = {}
 
     # --- the header ----------------------------------------------------------------------
 
@@ -109,6 +133,12 @@ class ImportKind:
                 unknown.append(text or "(blank)")
             fields.append(name)
         expected = ", ".join(column.header for column in self.columns)
+        if unknown and len(unknown) == len(header):
+            shown = ", ".join(text for text in header[:4] if text)
+            raise FileProblem(
+                f"The first row of the file is not a row of column headings: it holds "
+                f"{shown}. Add a first row with the headings {expected}, as in the template."
+            )
         if unknown:
             raise FileProblem(
                 f"The file has columns the portal does not know: {', '.join(unknown)}. "
@@ -127,7 +157,25 @@ class ImportKind:
         return fields
 
     def header_of(self, name):
+        """The spreadsheet's own name for a field the preview shows."""
+        if name in self.extra_labels:
+            return self.extra_labels[name]
         return next((c.header for c in self.columns if c.field == name), name)
+
+    # --- cleaned values kept between check and apply --------------------------------------
+
+    def cleaned_to_json(self, cleaned):
+        return {
+            name: value.isoformat() if isinstance(value, datetime.date) else value
+            for name, value in cleaned.items()
+        }
+
+    def cleaned_from_json(self, stored, ctx):
+        values = dict(stored)
+        for name in self.date_fields:
+            if values.get(name):
+                values[name] = datetime.date.fromisoformat(values[name])
+        return values
 
     # --- one row -------------------------------------------------------------------------
 
@@ -136,7 +184,7 @@ class ImportKind:
         for name, cell in zip(fields, cells, strict=False):
             data[name] = cell
         if len(cells) > len(fields) and any(cells[len(fields) :]):
-            data["__extra__"] = True
+            data["__extra__"] = len(cells) - len(fields)
         return data
 
     def key(self, data):
@@ -146,10 +194,20 @@ class ImportKind:
         """(cleaned values, []) or (None, errors), each error {"column", "message"}."""
         errors = []
         if data.get("__extra__"):
+            last = self.columns[-1].header
             errors.append(
-                {"column": "", "message": "This row has more cells than the file has columns"}
+                {
+                    "column": "",
+                    "message": f"This row has {data['__extra__']} more cell"
+                    f"{'s' if data['__extra__'] > 1 else ''} than the file has column "
+                    "headings. Delete what is typed to the right of the last column, or "
+                    f"move it into the right column (the columns end at {last}).",
+                }
             )
+        data = dict(data)
         for column in self.columns:
+            if not column.required and data.get(column.field, "").lower() in BLANK_WORDS:
+                data[column.field] = ""
             problem = formula_problem(data.get(column.field, ""))
             if problem:
                 errors.append({"column": column.header, "message": problem})
@@ -171,6 +229,9 @@ class ImportKind:
             "organisation", "region"
         )
         return {"premises": {p.ods_code: p for p in premises}, "organisation": run.organisation}
+
+    def prepare(self, items, ctx):
+        """Resolve what the cells name against ctx before classify (nothing by default)."""
 
     def classify(self, items, ctx):
         """Set action, changes and errors on each (row, cleaned) pair; return apply steps."""
@@ -194,22 +255,58 @@ def _error(row, column, message):
     row.errors = [*row.errors, {"column": column, "message": message}]
 
 
+CHOICE_LABELS = {
+    "job_role": dict(Membership.JobRole.choices),
+    "status": dict(PersonalAccount.Status.choices),
+}
+
+
 def _changes(current, wanted):
     return {
-        name: [_show(current[name]), _show(value)]
+        name: [_show(current[name], name), _show(value, name)]
         for name, value in wanted.items()
         if current[name] != value
     }
 
 
-def _show(value):
+def _show(value, name=None):
+    """A value as the preview shows it: yes/no, dates as 7 December 2026, choices by label."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
+    if isinstance(value, datetime.date):
+        return f"{value:%-d %B %Y}"
+    if name in CHOICE_LABELS:
+        return CHOICE_LABELS[name].get(value, str(value))
     return str(value)
+
+
+# --- ICB areas ---------------------------------------------------------------------------
+
+
+def icb_key(text):
+    return " ".join((text or "").split()).lower()
+
+
+def icb_areas():
+    """{lower-case name: Region} for every way an ICB area may be given: the portal's name
+    ("West Yorkshire ICB"), its ODS code ("QWO") and its official name ("NHS West Yorkshire
+    Integrated Care Board"). One query; there are 42 ICBs."""
+    found = {}
+    for region in Region.objects.all():
+        for text in (region.name, region.ods_code, region.official_name):
+            if text:
+                found.setdefault(icb_key(text), region)
+    return found
+
+
+def icb_unknown_message(text):
+    return (
+        f"'{text}' is not an ICB area the portal knows. Give the area's ODS code (like QWO), "
+        "its official name (like NHS West Yorkshire Integrated Care Board) or its name as "
+        "the portal shows it (like West Yorkshire ICB)."
+    )
 
 
 # --- Premises ----------------------------------------------------------------------------
@@ -253,16 +350,11 @@ class PremisesRowForm(RowForm):
         return postcode
 
     def clean_region(self):
+        # Matched against the ICB areas once per chunk, in PremisesKind.prepare.
         name = " ".join(self.cleaned_data["region"].split())
         if not name:
-            raise forms.ValidationError("Enter the ICB area, like West Yorkshire ICB")
-        region = Region.objects.filter(name__iexact=name).first()
-        if region is None:
-            raise forms.ValidationError(
-                f"'{name}' is not an ICB area the portal knows. Use the area's name as the "
-                "portal shows it, like West Yorkshire ICB."
-            )
-        return region
+            raise forms.ValidationError("Enter the ICB area, like West Yorkshire ICB or QWO")
+        return name
 
     @staticmethod
     def _required(label):
@@ -286,9 +378,38 @@ class PremisesKind(ImportKind):
     def key(self, data):
         return normalise_ods_code(data.get("ods_code"))
 
+    def context(self, run):
+        ctx = super().context(run)
+        ctx["regions"] = icb_areas()
+        ctx["regions_by_id"] = {region.pk: region for region in ctx["regions"].values()}
+        return ctx
+
+    def cleaned_to_json(self, cleaned):
+        values = dict(cleaned)
+        if isinstance(values.get("region"), Region):
+            values["region"] = values["region"].pk
+        return super().cleaned_to_json(values)
+
+    def cleaned_from_json(self, stored, ctx):
+        values = super().cleaned_from_json(stored, ctx)
+        values["region"] = ctx["regions_by_id"].get(values["region"])
+        return values
+
+    def prepare(self, items, ctx):
+        kept = []
+        for row, cleaned in items:
+            if isinstance(cleaned["region"], str):
+                region = ctx["regions"].get(icb_key(cleaned["region"]))
+                if region is None:
+                    _error(row, "ICB area", icb_unknown_message(cleaned["region"]))
+                    continue
+                cleaned["region"] = region
+            kept.append((row, cleaned))
+        return kept
+
     def classify(self, items, ctx):
         steps = []
-        for row, cleaned in items:
+        for row, cleaned in self.prepare(items, ctx):
             premises = ctx["premises"].get(cleaned["ods_code"])
             if premises is None:
                 if Premises.objects.filter(ods_code=cleaned["ods_code"]).exists():
@@ -331,8 +452,8 @@ class StaffRowForm(RowForm):
     premises_ods_code = forms.CharField(required=False)
     job_role = forms.CharField(required=False)
     is_manager = forms.CharField(required=False)
-    start_date = NHSDateField(required=False, widget=forms.TextInput)
-    end_date = NHSDateField(required=False, widget=forms.TextInput)
+    start_date = _date_field()
+    end_date = _date_field()
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
@@ -392,6 +513,8 @@ class StaffStep:
 class StaffKind(ImportKind):
     kind = ImportRun.Kind.STAFF
     form_class = StaffRowForm
+    date_fields = ("start_date", "end_date")
+    extra_labels = {"premises": "Premises ODS code"}
     columns = (
         Column("email", "Email address", "Their own work email, like sam.jones@example.com"),
         Column("full_name", "Full name", "Like Sam Jones"),
@@ -497,15 +620,18 @@ class StaffKind(ImportKind):
                 )
                 return None
             row.action = Action.ADD
-            row.changes = {
-                "premises": ["", premises.ods_code],
-                "job_role": ["", cleaned["job_role"]],
-                "is_manager": ["", _show(cleaned["is_manager"])],
-            }
+            row.changes = _new_membership_changes(cleaned, premises, today)
             return StaffStep("add", row, cleaned, premises, user)
         invitation = invitations.get((cleaned["email"], premises.pk))
+        wanted["start_date"] = cleaned["start_date"]
+        wanted["end_date"] = cleaned["end_date"]
         if invitation is not None:
-            current = {"job_role": invitation.job_role, "is_manager": invitation.is_manager}
+            current = {
+                "job_role": invitation.job_role,
+                "is_manager": invitation.is_manager,
+                "start_date": invitation.start_date,
+                "end_date": invitation.end_date,
+            }
             row.changes = _changes(current, wanted)
             if not row.changes:
                 row.action = Action.UNCHANGED
@@ -514,15 +640,27 @@ class StaffKind(ImportKind):
             return StaffStep("reinvite", row, cleaned, premises, invitation=invitation)
         row.action = Action.ADD
         row.changes = {
-            "invite": ["", cleaned["email"]],
-            "premises": ["", premises.ods_code],
-            "job_role": ["", cleaned["job_role"]],
-            "is_manager": ["", _show(cleaned["is_manager"])],
+            "email": ["", cleaned["email"]],
+            "full_name": ["", cleaned["full_name"]],
+            **_new_membership_changes(cleaned, premises, None),
         }
         return StaffStep("invite", row, cleaned, premises)
 
     def apply(self, *, actor, run, steps, ctx):
         bulk.staff_steps_apply(actor=actor, run=run, steps=steps)
+
+
+def _new_membership_changes(cleaned, premises, today):
+    """What a new membership or invitation sets, as the preview shows it. A blank start is
+    today for someone already on the portal, the day they accept for someone invited."""
+    start = cleaned["start_date"] or today
+    return {
+        "premises": ["", premises.ods_code],
+        "job_role": ["", _show(cleaned["job_role"], "job_role")],
+        "is_manager": ["", _show(cleaned["is_manager"])],
+        "start_date": ["", _show(start) if start else "the day they accept the invitation"],
+        "end_date": ["", _show(cleaned["end_date"]) or "none: still working"],
+    }
 
 
 # --- NHSmail accounts and links ----------------------------------------------------------
@@ -566,6 +704,7 @@ class NhsmailRowForm(RowForm):
 class NhsmailKind(ImportKind):
     kind = ImportRun.Kind.NHSMAIL
     form_class = NhsmailRowForm
+    extra_labels = {"address": "NHSmail address"}
     columns = (
         Column("email", "Email address", "Their email on the portal"),
         Column(
@@ -588,13 +727,44 @@ class NhsmailKind(ImportKind):
     )
 
     def key(self, data):
-        return (data.get("email") or "").strip().lower()
+        # One row per link: the same person may be on several rows, one per shared mailbox.
+        email = (data.get("email") or "").strip().lower()
+        return f"{email}|{normalise_nhsmail(data.get('shared_mailbox'))}"
 
     def context(self, run):
         ctx = super().context(run)
         mailboxes = SharedMailbox.objects.filter(premises__organisation=run.organisation)
         ctx["mailboxes"] = {m.address: m for m in mailboxes.select_related("premises")}
+        ctx["mailboxes_by_premises"] = {m.premises_id: m for m in ctx["mailboxes"].values()}
+        # The account each person's earlier rows record: {user id: (address, status, row)}.
+        ctx["planned"] = {}
         return ctx
+
+    def _mailbox(self, address, ctx):
+        """(SharedMailbox, None) for a current address or a legacy alias the portal can
+        place; else (None, message saying what to enter instead)."""
+        mailbox = ctx["mailboxes"].get(address)
+        if mailbox is not None:
+            return mailbox, None
+        organisation = ctx["organisation"].name
+        legacy = LEGACY_ALIAS.match(address)
+        if legacy:
+            premises = ctx["premises"].get(legacy.group("code").upper())
+            mailbox = ctx["mailboxes_by_premises"].get(premises.pk) if premises else None
+            if mailbox is not None:
+                return mailbox, None
+            return None, (
+                f"{address} is an old-style shared mailbox alias, and no premises of "
+                f"{organisation} has a shared mailbox for its ODS code. Enter the current "
+                "address, pharmacy.<ODS code>@nhs.net, like pharmacy.fa123@nhs.net."
+            )
+        if address.startswith("nhspharmacy."):
+            return None, (
+                f"{address} is an old-style shared mailbox alias the portal cannot place. "
+                "Enter the current address, pharmacy.<ODS code>@nhs.net, like "
+                "pharmacy.fa123@nhs.net."
+            )
+        return None, f"No premises of {organisation} has the shared mailbox {address}"
 
     def classify(self, items, ctx):
         today = timezone.localdate()
@@ -644,14 +814,9 @@ class NhsmailKind(ImportKind):
                 continue
             mailbox = None
             if cleaned["shared_mailbox"]:
-                mailbox = ctx["mailboxes"].get(cleaned["shared_mailbox"])
+                mailbox, problem = self._mailbox(cleaned["shared_mailbox"], ctx)
                 if mailbox is None:
-                    _error(
-                        row,
-                        "Shared mailbox",
-                        f"No premises of {ctx['organisation'].name} has the shared mailbox "
-                        f"{cleaned['shared_mailbox']}",
-                    )
+                    _error(row, "Shared mailbox", problem)
                     continue
                 if mailbox.premises_id not in works_at[user.pk]:
                     _error(
@@ -663,20 +828,39 @@ class NhsmailKind(ImportKind):
                     continue
             account = accounts.get(user.pk)
             wanted = {"address": cleaned["nhsmail_address"], "status": cleaned["status"]}
-            current = (
-                {"address": account.address, "status": account.status}
-                if account
-                else {"address": None, "status": None}
-            )
+            planned = ctx["planned"].get(user.pk)
+            if planned is not None:
+                # An earlier row records this person's account: later rows add links.
+                if (planned[0], planned[1]) != (wanted["address"], wanted["status"]):
+                    _error(
+                        row,
+                        "NHSmail address",
+                        f"Row {planned[2]} gives {user.full_name} the NHSmail account "
+                        f"{planned[0]} ({_show(planned[1], 'status')}). Give the same "
+                        "address and status on every row for one person.",
+                    )
+                    continue
+                current = wanted
+            elif account:
+                current = {"address": account.address, "status": account.status}
+            else:
+                current = {"address": None, "status": None}
+            ctx["planned"].setdefault(user.pk, (wanted["address"], wanted["status"], row.number))
             changes = _changes(current, wanted)
             link_needed = mailbox is not None and (user.pk, mailbox.pk) not in links
             if link_needed:
-                changes["shared_mailbox"] = ["", mailbox.address]
+                given = cleaned["shared_mailbox"]
+                changes["shared_mailbox"] = [
+                    "",
+                    mailbox.address
+                    if given == mailbox.address
+                    else f"{mailbox.address} (the file gives the old alias {given})",
+                ]
             row.changes = changes
             if not changes:
                 row.action = Action.UNCHANGED
                 continue
-            row.action = Action.ADD if account is None else Action.CHANGE
+            row.action = Action.ADD if account is None and planned is None else Action.CHANGE
             steps.append(
                 (
                     row,
@@ -704,6 +888,9 @@ class NhsmailKind(ImportKind):
                     actor=actor, premises=mailbox.premises, account=account
                 )
 
+
+# nhspharmacy.<place>.<name><ODS code>@nhs.net: the code is the last five characters.
+LEGACY_ALIAS = re.compile(r"^nhspharmacy\.[^@]*(?P<code>f[a-z0-9]{4})@nhs\.net$", re.IGNORECASE)
 
 KINDS = {kind.kind: kind() for kind in (PremisesKind, StaffKind, NhsmailKind)}
 

@@ -1,5 +1,7 @@
 """Reads for bulk import, scoped through the organisation the user may import into."""
 
+from dataclasses import dataclass
+
 from django.db.models import CharField, Value
 from django.db.models.functions import Concat, Lower
 from django.shortcuts import get_object_or_404
@@ -9,6 +11,7 @@ from accounts.permissions import Permission
 from accounts.selectors import organisation_get, organisations_for_user
 
 from ..models import ImportRow, ImportRun
+from .kinds import KINDS
 
 # The organisation-wide write only head office and portal admins hold.
 IMPORT_PERMISSION = Permission.MANAGE_PREMISES
@@ -42,6 +45,41 @@ def run_get(user, pk):
 
 def rows_with_action(run, action):
     return ImportRow.objects.filter(run=run, action=action).order_by("number")
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """One row of the preview in the spreadsheet's own words: each field the row sets,
+    named by its column heading, with what the portal holds now and what the file gives."""
+
+    number: int
+    fields: list  # [(heading, now, in the file)]
+    errors: list  # [{"column", "message"}]
+
+
+def preview_rows(run, action, limit):
+    """The first `limit` rows with an action, ready to show."""
+    spec = KINDS[run.kind]
+    return [
+        PreviewRow(
+            number=row.number,
+            fields=[(spec.header_of(name), old, new) for name, (old, new) in row.changes.items()],
+            errors=row.errors,
+        )
+        for row in rows_with_action(run, action).only("number", "changes", "errors")[:limit]
+    ]
+
+
+def run_words(run):
+    """Headings for a run's preview: future tense until applied, past tense after."""
+    applied = run.status == ImportRun.Status.APPLIED
+    return {
+        "applied": applied,
+        "add_count": "Added" if applied else "To add",
+        "change_count": "Changed" if applied else "To change",
+        "adds_caption": "Rows added" if applied else "Rows to add",
+        "changes_caption": "Rows changed" if applied else "Rows that change",
+    }
 
 
 def missing_memberships(run):

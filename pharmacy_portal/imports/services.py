@@ -76,7 +76,8 @@ def import_upload(*, actor, organisation, kind, uploaded_file, is_full_staff_lis
     spec = kind_for(kind)
     try:
         with transaction.atomic():
-            header, rows = read_rows(uploaded_file)
+            notes = []
+            header, rows = read_rows(uploaded_file, notes)
             fields = spec.field_for_headers(header)
             run = ImportRun.objects.create(
                 organisation=organisation,
@@ -84,6 +85,7 @@ def import_upload(*, actor, organisation, kind, uploaded_file, is_full_staff_lis
                 file_name=(uploaded_file.name or "upload")[-255:],
                 uploaded_by=actor,
                 is_full_staff_list=bool(is_full_staff_list) and kind == ImportRun.Kind.STAFF,
+                file_notes=notes,
             )
             total = _stage(run, spec, fields, rows)
             if total == 0:
@@ -159,15 +161,20 @@ DUPLICATE_MESSAGES = {
         "Email address",
         "This person is already listed for this premises on row {first}",
     ),
-    ImportRun.Kind.NHSMAIL: ("Email address", "This email address is already on row {first}"),
+    ImportRun.Kind.NHSMAIL: (
+        "Shared mailbox",
+        "This person and shared mailbox are already on row {first}: give each link once",
+    ),
 }
 
 
 def _check_chunk(spec, run, chunk, ctx, duplicates):
+    """Check each row's cells, then classify the rows that pass against the database.
+    Rows that pass keep their cleaned values (row.cleaned) for the apply."""
     items = []
     column, message = DUPLICATE_MESSAGES[run.kind]
     for row in chunk:
-        row.action, row.changes, row.errors = Action.ERROR, {}, []
+        row.action, row.changes, row.errors, row.cleaned = Action.ERROR, {}, [], None
         cleaned, errors = spec.check_cells(row.data)
         first = duplicates.get(row.key)
         if first is not None and first != row.number:
@@ -176,6 +183,22 @@ def _check_chunk(spec, run, chunk, ctx, duplicates):
             row.errors = errors
             continue
         items.append((row, cleaned))
+    steps = spec.classify(items, ctx)
+    for row, cleaned in items:
+        if row.action != Action.ERROR:
+            row.cleaned = spec.cleaned_to_json(cleaned)
+    return items, steps
+
+
+def _stored_chunk(spec, chunk, ctx):
+    """The apply's classify of rows the check passed, from their stored cleaned values:
+    the cells are not checked again. Raises ImportStale for a row the check did not pass."""
+    items = []
+    for row in chunk:
+        if row.cleaned is None:
+            raise ImportStale
+        row.action, row.changes, row.errors = Action.ERROR, {}, []
+        items.append((row, spec.cleaned_from_json(row.cleaned, ctx)))
     return items, spec.classify(items, ctx)
 
 
@@ -192,7 +215,7 @@ def import_check(*, run_id):
     for chunk in _chunks(run):
         _check_chunk(spec, run, chunk, ctx, duplicates)
         ImportRow.objects.bulk_update(
-            chunk, ["action", "changes", "errors"], batch_size=UPDATE_BATCH
+            chunk, ["action", "changes", "errors", "cleaned"], batch_size=UPDATE_BATCH
         )
         done += len(chunk)
         progress_set(run.pk, done, run.total_rows)
@@ -269,9 +292,9 @@ def _apply(actor, run_id):
     ctx = spec.context(run)
     counts = Counter()
     done = 0
-    for chunk in _chunks(run):
-        items, steps = _check_chunk(spec, run, chunk, ctx, {})
-        if len(items) != len(chunk) or any(row.action == Action.ERROR for row, _ in items):
+    for chunk in _chunks(run, fields=("id", "number", "key", "cleaned")):
+        items, steps = _stored_chunk(spec, chunk, ctx)
+        if any(row.action == Action.ERROR for row, _ in items):
             raise ImportStale
         spec.apply(actor=actor, run=run, steps=steps, ctx=ctx)
         counts.update(row.action for row in chunk)

@@ -73,14 +73,14 @@ def import_template(request, pk, kind):
 
 
 def _preview_context(run):
-    context = {"run": run, "spec": KINDS[run.kind]}
+    context = {"run": run, "spec": KINDS[run.kind], "words": selectors.run_words(run)}
     if run.status in (ImportRun.Status.READY, ImportRun.Status.BLOCKED, ImportRun.Status.APPLIED):
         for name, action in (
             ("errors", ImportRow.Action.ERROR),
             ("changes", ImportRow.Action.CHANGE),
             ("adds", ImportRow.Action.ADD),
         ):
-            context[name] = list(selectors.rows_with_action(run, action)[:PREVIEW_ROWS])
+            context[name] = selectors.preview_rows(run, action, PREVIEW_ROWS)
         context["preview_rows"] = PREVIEW_ROWS
     if run.kind == ImportRun.Kind.STAFF and run.is_full_staff_list and not run.missing_ended_at:
         missing = selectors.missing_memberships(run)
@@ -119,11 +119,15 @@ def import_rows_csv(request, pk):
         .values_list("number", "action", "errors", "changes")
         .iterator(chunk_size=2000)
     )
+    spec = KINDS[run.kind]
 
     def lines():
         for number, action, errors, changes in rows:
             problems = "; ".join(f"{e['column']}: {e['message']}".lstrip(": ") for e in errors)
-            changed = "; ".join(f"{name}: {old} -> {new}" for name, (old, new) in changes.items())
+            changed = "; ".join(
+                f"{spec.header_of(name)}: {old or '-'} -> {new}"
+                for name, (old, new) in changes.items()
+            )
             yield [number, action, problems, changed]
 
     return csv_response(
