@@ -1,25 +1,83 @@
 """Validation of what people type in the smartcards area.
 
 The passcode guard: the portal never asks for, receives or stores a smartcard passcode
-(6 to 8 numbers). Every free-text field of the area runs `validate_no_passcode`, which
-refuses a run of 6 to 8 digits unless it is part of the holder's own 12-digit UUID.
+(6 to 8 numbers). Every free-text field of the area runs `validate_no_passcode`. The
+rule, and the examples that pin it down (`PASSCODE_GUARD_EXAMPLES`, run as a table by
+tests/smartcards/test_validators.py), live here and nowhere else:
+
+- A run is digits possibly grouped by single spaces or hyphens ("12 34 56",
+  "1234-5678"), after Unicode normalisation, so any script's digits count.
+- A run of 6 to 8 digits stands as a code and is refused, unless
+  - it is part of the holder's own 12-digit UUID; or
+  - it is a real calendar date written in a common UK form with separators
+    (27-06-2027, 27 06 2027, 27-6-27, 2027-06-27); slashes and dots never join a run,
+    so 27/06/2027 and 27.06.2027 are always apart; or
+  - a phone word comes just before it ("ext 355220", "extension 355 220", "tel:
+    355220", "call me on 355220", "bleep 123456").
+- Whatever the shape, a run of 6 to 8 digits near a passcode word ("passcode", "PIN",
+  "code", "password") is refused: "my PIN is 27-06-2027" is a passcode however it looks.
+- Runs shorter than 6 or longer than 8 digits (phone numbers of 10 or 11) are let through.
 """
 
 import re
 import unicodedata
+from datetime import date
 
 from django.core.exceptions import ValidationError
 
 PASSCODE_MESSAGE = (
     "This looks like a smartcard passcode (6 to 8 numbers). Never share your passcode "
-    "with anyone, including unlockers. Remove the numbers and try again."
+    "with anyone, including unlockers. Remove the numbers and try again. Dates (27-06-2027) "
+    "and phone extensions (ext 355220) are fine."
 )
 
 # Digits, possibly grouped by single spaces or hyphens ("1234 5678"), count as one run:
-# a passcode typed in pairs is still a passcode. Dates with slashes or dots and phone
-# numbers (10 or 11 digits however grouped) stay outside the 6 to 8 range.
+# a passcode typed in pairs is still a passcode.
 _DIGIT_RUN = re.compile(r"\d+(?:[ \u00a0\-]\d+)*")
 _NOT_DIGIT = re.compile(r"\D")
+_GROUPS = re.compile(r"\d+")
+
+# Words that make a number a passcode whatever its shape, searched this close to the run.
+_PASSCODE_WORDS = re.compile(r"\b(?:pass\s*codes?|pins?|codes?|passwords?|passwd)\b", re.I)
+_PASSCODE_WORD_REACH = 30
+# A phone word immediately before the run (allowing "me on", a colon or a full stop).
+_PHONE_BEFORE = re.compile(
+    r"(?:\b(?:ext|extn|extension|tel|telephone|phone|mobile|bleep|direct\s+line|call|ring)"
+    r"\b\.?|\bx)\s*(?:(?:me|us|them|him|her)\s+)?(?:on\s+)?[:#]?\s*$",
+    re.I,
+)
+
+PASSCODE_GUARD_EXAMPLES = [
+    # (text, refused?, why)
+    ("123456", True, "six digits standing alone"),
+    ("12345678 please", True, "eight digits"),
+    ("my passcode is 1234567", True, "a passcode word"),
+    ("pin:654321.", True, "a passcode word"),
+    ("code 9876543", True, "a passcode word"),
+    ("12 34 56", True, "grouped in pairs, not a date"),
+    ("1234-5678", True, "grouped, not a date"),
+    ("\uff11\uff12\uff13\uff14\uff15\uff16", True, "full-width digits"),
+    ("\u0663\u0664\u0665\u0666\u0667\u0668", True, "Arabic-Indic digits"),
+    ("27062027", True, "a date without separators reads as a code"),
+    ("my PIN is 27-06-2027", True, "date-shaped, but a passcode word is beside it"),
+    ("ext 355220 - new PIN 123456", True, "the second number is a PIN"),
+    ("31-02-2027", True, "not a real date"),
+    ("Certificates expire 27-06-2027", False, "a date with hyphens"),
+    ("Certificates expire 27 06 2027", False, "a date with spaces"),
+    ("Expires 27-6-27", False, "a short date"),
+    ("Renewed on 2027-06-27", False, "an ISO date"),
+    ("Expires 27/03/2026", False, "slashes never join a run"),
+    ("Expires 27.03.2026", False, "dots never join a run"),
+    ("Ring me on ext 355220", False, "a phone extension"),
+    ("extension 355 220", False, "a grouped extension"),
+    ("Tel: 355220", False, "a phone word"),
+    ("call me on 355220", False, "call me on"),
+    ("Bleep 123456 when you arrive", False, "a bleep number"),
+    ("Call the RA on 01484 355220 or 0845 127 2600", False, "phone numbers are 10+ digits"),
+    ("12345", False, "five digits: too short for a passcode"),
+    ("123456789", False, "nine digits: too long"),
+    ("In from 9 to 5, room 12", False, "short numbers"),
+]
 
 UUID_MESSAGE = "Enter the 12-digit UUID shown on the smartcard, for example 5555 1234 5678"
 
@@ -28,15 +86,51 @@ def _digits(text):
     return _NOT_DIGIT.sub("", text)
 
 
+def _ascii_digits(text):
+    # Any script's digits read as 0-9, so full-width or Arabic-Indic digits count too.
+    return "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in text)
+
+
+def _is_calendar_date(run):
+    """A run written as a real date with separators: d-m-yy(yy), d m yyyy, yyyy-m-d."""
+    groups = _GROUPS.findall(run)
+    if len(groups) != 3 or len(set(re.findall(r"\D+", run))) != 1:
+        return False
+    first, middle, last = (int(g) for g in groups)
+    if len(groups[0]) == 4:
+        year, month, day = first, middle, last
+    elif len(groups[2]) in (2, 4) and len(groups[0]) <= 2 and len(groups[1]) <= 2:
+        day, month, year = first, middle, last
+        if len(groups[2]) == 2:
+            year += 2000
+    else:
+        return False
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _near_passcode_word(text, start, end):
+    window = text[max(0, start - _PASSCODE_WORD_REACH) : end + _PASSCODE_WORD_REACH]
+    return bool(_PASSCODE_WORDS.search(window))
+
+
 def passcode_like_runs(text, uuid=""):
-    """The runs of 6 to 8 digits in text that are not part of the holder's UUID."""
-    normal = unicodedata.normalize("NFKC", text or "")
+    """The runs of 6 to 8 digits in text that the guard refuses (see the module's rule)."""
+    normal = _ascii_digits(unicodedata.normalize("NFKC", text or ""))
     found = []
     for match in _DIGIT_RUN.finditer(normal):
-        # Any script's digits read as 0-9, so full-width or Arabic-Indic digits count too.
-        digits = "".join(str(unicodedata.digit(c)) for c in _digits(match.group()))
-        if 6 <= len(digits) <= 8 and not (uuid and digits in uuid):
-            found.append(digits)
+        run = match.group()
+        digits = _digits(run)
+        if not 6 <= len(digits) <= 8 or (uuid and digits in uuid):
+            continue
+        if not _near_passcode_word(normal, match.start(), match.end()) and (
+            _is_calendar_date(run) or _PHONE_BEFORE.search(normal[: match.start()])
+        ):
+            continue
+        found.append(digits)
     return found
 
 

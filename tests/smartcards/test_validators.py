@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from smartcards.validators import (
+    PASSCODE_GUARD_EXAMPLES,
     PASSCODE_MESSAGE,
     normalise_uuid,
     passcode_like_runs,
@@ -99,3 +100,33 @@ def test_bad_phone(value):
 def test_database_refuses_a_uuid_that_is_not_12_digits():
     with pytest.raises(IntegrityError):
         SmartcardHolderFactory(uuid="12345")
+
+
+@pytest.mark.parametrize(
+    ("text", "refused", "why"),
+    PASSCODE_GUARD_EXAMPLES,
+    ids=[example[0] for example in PASSCODE_GUARD_EXAMPLES],
+)
+def test_passcode_guard_examples(text, refused, why):
+    """The guard's rule, example by example, as smartcards/validators.py states it."""
+    if refused:
+        with pytest.raises(ValidationError, match="smartcard passcode"):
+            validate_no_passcode(text, UUID)
+    else:
+        validate_no_passcode(text, UUID)
+
+
+def test_a_note_with_a_date_or_extension_is_accepted_by_the_request_form(client_for, holder):
+    from django.urls import reverse
+
+    from smartcards.models import SmartcardRequest
+
+    response = client_for("staff").post(
+        reverse("smartcard_request_create"),
+        {
+            "kind": "unlock",
+            "note": "Certificates expire 27-06-2027. I am on ext 355220 until 5.",
+        },
+    )
+    assert response.status_code == 302
+    assert SmartcardRequest.objects.get().note.startswith("Certificates expire 27-06-2027")
