@@ -3,6 +3,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
+from django.utils import timezone
 
 from .models import Membership, Organisation, Premises, Region
 from .validators import normalise_ods_code, normalise_postcode, validate_ods_code, validate_postcode
@@ -203,12 +204,15 @@ class EndMembershipForm(NHSForm):
 
     end_date = NHSDateField(
         label="When does this membership end?",
-        help_text="The first day they no longer work here. For example, 27 3 2026",
+        help_text="The first day they no longer work here: today unless you change it. "
+        "For example, 27 3 2026",
+        error_messages={"required": "Enter the date the membership ends"},
     )
 
     def __init__(self, *args, membership, **kwargs):
         self.membership = membership
         super().__init__(*args, **kwargs)
+        self.fields["end_date"].initial = max(timezone.localdate(), membership.start_date)
 
     def clean_end_date(self):
         end_date = self.cleaned_data["end_date"]

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from . import standings
 from .models import AuditEvent, Invitation, Membership, Organisation, Premises, UnlockerCover
 from .permissions import ROLE_PERMISSIONS, Permission, Role, scope_for
 
@@ -59,6 +60,15 @@ def membership_get(user, pk, permission=Permission.MANAGE_STAFF):
             scope.premises_filter(permission, prefix="premises__")
         ).select_related("user", "premises", "premises__organisation"),
         pk=pk,
+    )
+
+
+def membership_end_effects(membership, on=None):
+    """What ending a membership would do at its premises, area by area (NHSmail's
+    two-person rule first): accounts.standings.LeavingEffect list, for the page that
+    confirms the end."""
+    return standings.leaving_effects(
+        membership.premises, membership.user, on or timezone.localdate()
     )
 
 

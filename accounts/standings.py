@@ -86,7 +86,9 @@ class Area:
     work_out(premises_queryset, on) -> {premises_id: Standing} for every premises of the
     queryset, in a fixed number of queries. after_refresh(standings, on, notify), when
     given, runs in the refresh's transaction after the rows are stored (the NHSmail area
-    uses it to record transitions and tell people).
+    uses it to record transitions and tell people). leaving_effect(premises, user, on),
+    when given, says what the person leaving the premises on day `on` would do to the
+    area's standing there: a LeavingEffect, or None when it changes nothing worth saying.
     """
 
     key: str
@@ -97,9 +99,33 @@ class Area:
     premises_page: str = ""
     level_labels: dict = field(default_factory=lambda: dict(Level.choices))
     after_refresh: Callable | None = None
+    leaving_effect: Callable | None = None
 
     def label_for(self, level):
         return self.level_labels[level]
+
+
+@dataclass(frozen=True)
+class LeavingEffect:
+    """What a membership ending does to one area at its premises, in a sentence
+    ("Calder Pharmacy will have one live linked NHSmail account: not compliant");
+    breaks_rule when the premises would drop to red because of it."""
+
+    area: str
+    sentence: str
+    breaks_rule: bool
+
+
+def leaving_effects(premises, user, on):
+    """Every registered area's LeavingEffect of `user` leaving `premises` on day `on`,
+    in page order: for the page that ends a membership, before it is confirmed."""
+    effects = []
+    for registered in areas():
+        if registered.leaving_effect is not None:
+            effect = registered.leaving_effect(premises, user, on)
+            if effect is not None:
+                effects.append(effect)
+    return effects
 
 
 _AREAS: dict[str, Area] = {}

@@ -249,7 +249,12 @@ def membership_end(request, pk):
                 f"{membership.user.full_name} no longer works at {membership.premises.name}",
             )
             return redirect("premises_detail", pk=membership.premises_id)
-    return render(request, "accounts/membership_end.html", {"form": form, "membership": membership})
+    context = {
+        "form": form,
+        "membership": membership,
+        "effects": selectors.membership_end_effects(membership),
+    }
+    return render(request, "accounts/membership_end.html", context)
 
 
 @require_http_methods(["GET", "POST"])

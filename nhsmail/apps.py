@@ -9,7 +9,7 @@ class NhsmailConfig(AppConfig):
         from accounts import standings
 
         from .models import ComplianceStatus
-        from .rules import work_out
+        from .rules import leaving_effect, work_out
         from .services import AREA, after_refresh
 
         standings.register(
@@ -22,5 +22,6 @@ class NhsmailConfig(AppConfig):
                 # The rule keeps its own words: "Not compliant", "Compliant, at risk"...
                 level_labels=dict(ComplianceStatus.choices),
                 after_refresh=after_refresh,
+                leaving_effect=leaving_effect,
             )
         )

@@ -21,7 +21,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Membership, Premises, short_name
-from accounts.standings import Standing
+from accounts.standings import LeavingEffect, Standing
 
 from .models import ComplianceStatus, MailboxLink, PersonalAccount, SharedMailbox
 from .validators import is_shared_mailbox_address, shared_mailbox_address_q
@@ -31,6 +31,16 @@ STOPS_COUNTING_AFTER_DAYS = 60
 # Reminders go out this many days after the last confirmation, before the 30 run out.
 REMIND_AFTER_DAYS = 25
 REQUIRED_PEOPLE = 2
+
+
+def status_for(has_mailbox, count):
+    """The rule's status for a premises with (or without) a shared mailbox and `count`
+    people who count."""
+    if not has_mailbox or count < REQUIRED_PEOPLE:
+        return ComplianceStatus.RED
+    if count == REQUIRED_PEOPLE:
+        return ComplianceStatus.AMBER
+    return ComplianceStatus.GREEN
 
 
 @dataclass(frozen=True)
@@ -45,11 +55,7 @@ class Evaluation:
 
     @property
     def status(self):
-        if not self.has_mailbox or self.count < REQUIRED_PEOPLE:
-            return ComplianceStatus.RED
-        if self.count == REQUIRED_PEOPLE:
-            return ComplianceStatus.AMBER
-        return ComplianceStatus.GREEN
+        return status_for(self.has_mailbox, self.count)
 
     @property
     def reason(self):
@@ -162,3 +168,36 @@ def work_out(premises_queryset, on):
         )
         for premises_id, evaluation in evaluate(premises_queryset, on=on).items()
     }
+
+
+_COUNT_WORDS = {0: "no", 1: "one", 2: "two"}
+
+
+def leaving_effect(premises, user, on):
+    """What `user` leaving `premises` from day `on` does to its NHSmail rule, for the page
+    that ends a membership: a LeavingEffect naming the count and status left behind, or
+    None when the person does not count there (their leaving changes nothing). Two
+    queries. `on` is the end date: someone leaving on a later day is judged by the links
+    as they stand today."""
+    today = timezone.localdate()
+    people = set(
+        qualifying_links(today)
+        .filter(mailbox__premises_id=premises.pk)
+        .values_list("account__user_id", flat=True)
+    )
+    if user.pk not in people:
+        return None
+    has_mailbox = SharedMailbox.objects.filter(premises_id=premises.pk).exists()
+    before = status_for(has_mailbox, len(people))
+    left = len(people) - 1
+    after = status_for(has_mailbox, left)
+    count = _COUNT_WORDS.get(left, str(left))
+    accounts = "account" if left == 1 else "accounts"
+    return LeavingEffect(
+        area="nhsmail",
+        sentence=(
+            f"{premises.name} will have {count} live linked NHSmail {accounts}: "
+            f"{after.label.lower()}"
+        ),
+        breaks_rule=after == ComplianceStatus.RED and before != ComplianceStatus.RED,
+    )
