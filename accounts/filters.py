@@ -1,14 +1,22 @@
 import django_filters
 from django import forms
 
+from .audit_labels import action_choices
 from .models import AuditEvent
+from .widgets import NHSDateField
+
+
+class NHSDateFilter(django_filters.DateFilter):
+    """A date typed into NHS.UK day, month and year boxes."""
+
+    field_class = NHSDateField
 
 
 class AuditEventFilter(django_filters.FilterSet):
-    action = django_filters.CharFilter(
-        label="Action contains",
-        lookup_expr="icontains",
-        help_text="For example membership or invitation",
+    action = django_filters.ChoiceFilter(
+        label="What happened",
+        choices=action_choices,
+        empty_label="Anything",
     )
     actor = django_filters.CharFilter(
         field_name="actor_label", label="Done by", lookup_expr="icontains"
@@ -19,17 +27,17 @@ class AuditEventFilter(django_filters.FilterSet):
         lookup_expr="iexact",
         widget=forms.TextInput(attrs={"class": "nhsuk-input--width-5"}),
     )
-    since = django_filters.DateFilter(
+    since = NHSDateFilter(
         field_name="created_at",
         lookup_expr="date__gte",
-        label="From (YYYY-MM-DD)",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        label="From",
+        help_text="For example, 27 3 2026",
     )
-    until = django_filters.DateFilter(
+    until = NHSDateFilter(
         field_name="created_at",
         lookup_expr="date__lte",
-        label="To (YYYY-MM-DD)",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        label="To",
+        help_text="For example, 27 3 2026",
     )
 
     class Meta:

@@ -18,6 +18,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import selectors, services
 from .audit import audit_record
+from .audit_labels import CSV_HEADER, audit_csv_filename, audit_csv_rows
+from .exports import csv_response
 from .filters import AuditEventFilter
 from .forms import (
     AcceptInvitationForm,
@@ -355,5 +357,16 @@ def audit_list(request):
     event_filter = AuditEventFilter(
         request.GET or None, queryset=selectors.audit_events_for_user(request.user)
     )
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            audit_csv_filename(),
+            CSV_HEADER,
+            audit_csv_rows(event_filter.qs),
+        )
     page = Paginator(event_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "accounts/audit_list.html", {"filter": event_filter, "page": page})
+    context = {
+        "filter": event_filter,
+        "page": page,
+        "csv_query": request.GET.copy().urlencode(),
+    }
+    return render(request, "accounts/audit_list.html", context)
