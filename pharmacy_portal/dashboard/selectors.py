@@ -30,8 +30,11 @@ TREND_WEEKS = 12
 
 
 def dashboard_premises(user):
-    """The premises whose compliance the user may watch."""
-    return Premises.objects.filter(scope_for(user).premises_filter(Permission.VIEW_COMPLIANCE))
+    """The premises whose compliance the user may watch: those open today (a premises the
+    NHS ODS file shows closed stops counting)."""
+    return Premises.objects.filter(
+        scope_for(user).premises_filter(Permission.VIEW_COMPLIANCE)
+    ).exclude(closed_on__lte=timezone.localdate())
 
 
 def area_labels():

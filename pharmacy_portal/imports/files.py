@@ -237,6 +237,12 @@ def _xlsx_rows(uploaded, notes):
         workbook.close()
 
 
+def read_table(uploaded, notes):
+    """Every row of the file as it is, headings or not: an iterator of Rows."""
+    kind = check_upload(uploaded)
+    return _xlsx_rows(uploaded, notes) if kind == "xlsx" else _csv_rows(uploaded, notes)
+
+
 def read_rows(uploaded, notes=None):
     """(header cells, iterator of data Rows). Blank and comment rows are left out.
 
@@ -244,8 +250,7 @@ def read_rows(uploaded, notes=None):
     the file was read (its encoding, separator, which sheet of a workbook).
     """
     notes = [] if notes is None else notes
-    kind = check_upload(uploaded)
-    rows = _xlsx_rows(uploaded, notes) if kind == "xlsx" else _csv_rows(uploaded, notes)
+    rows = read_table(uploaded, notes)
     header = None
     for row in rows:
         if not any(row.cells):

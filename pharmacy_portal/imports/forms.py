@@ -4,6 +4,7 @@ from accounts.forms import NHSForm
 from accounts.widgets import NHSDateField
 
 from ..models import ImportRun
+from . import selectors
 
 
 class UploadForm(NHSForm):
@@ -33,6 +34,42 @@ class UploadForm(NHSForm):
             "Their memberships are only ended if you confirm that separately."
         ),
     )
+
+
+class OdsUploadForm(NHSForm):
+    submit_label = "Upload and compare"
+
+    file = forms.FileField(
+        label="The ODS pharmacy file",
+        help_text=(
+            "The dispensing contractors file as NHS ODS publishes it: a CSV file without "
+            "headings, 27 columns a row"
+        ),
+        error_messages={"required": "Choose the ODS file to upload", "empty": "The file is empty"},
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv"}),
+    )
+
+
+class OdsAddForm(NHSForm):
+    submit_label = "Add these premises"
+
+    organisation = forms.ModelChoiceField(
+        label="Add them to which organisation?",
+        queryset=None,
+        empty_label="Choose an organisation",
+        error_messages={"required": "Choose the organisation to add them to"},
+    )
+    codes = forms.CharField(
+        label="ODS codes to add",
+        help_text="Separated by spaces, commas or new lines. For example, FA123 FB456",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter the ODS codes of the premises to add"},
+    )
+
+    def __init__(self, *args, user, action, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = selectors.organisations_for_ods(user)
+        self.helper.form_action = action
 
 
 class EndMissingForm(NHSForm):

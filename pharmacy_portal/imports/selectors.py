@@ -6,11 +6,11 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Concat, Lower
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Membership
-from accounts.permissions import Permission
+from accounts.models import Membership, Organisation
+from accounts.permissions import Permission, has_permission
 from accounts.selectors import organisation_get, organisations_for_user
 
-from ..models import ImportRow, ImportRun
+from ..models import ImportRow, ImportRun, OdsReconciliation, OdsRow
 from .kinds import KINDS
 
 # The organisation-wide write only head office and portal admins hold.
@@ -79,6 +79,51 @@ def run_words(run):
         "change_count": "Changed" if applied else "To change",
         "adds_caption": "Rows added" if applied else "Rows to add",
         "changes_caption": "Rows changed" if applied else "Rows that change",
+    }
+
+
+# --- ODS reconciliation (portal admins) --------------------------------------------------
+
+
+def may_reconcile_ods(user):
+    return has_permission(user, Permission.MANAGE_ORGANISATIONS)
+
+
+def reconciliations_for(user):
+    """Every reconciliation, newest first, for a portal admin; none for anyone else."""
+    if not may_reconcile_ods(user):
+        return OdsReconciliation.objects.none()
+    return OdsReconciliation.objects.select_related("uploaded_by", "applied_by").order_by(
+        "-uploaded_at", "-id"
+    )
+
+
+def reconciliation_get(user, pk):
+    return get_object_or_404(reconciliations_for(user), pk=pk)
+
+
+def ods_rows(reconciliation, action, limit):
+    return list(
+        OdsRow.objects.filter(reconciliation=reconciliation, action=action)
+        .select_related("premises", "added_premises")
+        .order_by("number")[:limit]
+    )
+
+
+def organisations_for_ods(user):
+    if not may_reconcile_ods(user):
+        return Organisation.objects.none()
+    return Organisation.objects.order_by("name")
+
+
+def reconciliation_words(reconciliation):
+    """Headings for a reconciliation: what the file would change, then what it changed."""
+    applied = reconciliation.status == OdsReconciliation.Status.APPLIED
+    return {
+        "applied": applied,
+        "ready": reconciliation.status == OdsReconciliation.Status.READY,
+        "changes_caption": "Premises changed" if applied else "Premises whose details differ",
+        "closes_caption": "Premises closed" if applied else "Premises the file shows closed",
     }
 
 

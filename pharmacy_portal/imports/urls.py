@@ -21,3 +21,11 @@ urlpatterns = [
         name="import_end_missing",
     ),
 ]
+
+urlpatterns += [
+    path("ods/", views.ods_home, name="ods_home"),
+    path("ods/<int:pk>/", views.ods_reconciliation, name="ods_reconciliation"),
+    path("ods/<int:pk>/apply/", views.ods_apply, name="ods_apply"),
+    path("ods/<int:pk>/add/", views.ods_add, name="ods_add"),
+    path("ods/<int:pk>/discard/", views.ods_discard, name="ods_discard"),
+]

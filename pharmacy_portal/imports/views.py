@@ -3,15 +3,16 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.exports import csv_response, xlsx_response
 from accounts.forms import apply_form_errors
 
-from ..models import ImportRow, ImportRun
-from . import selectors, services
+from ..models import ImportRow, ImportRun, OdsRow
+from . import ods, selectors, services
 from .files import COMMENT_MARK
-from .forms import EndMissingForm, UploadForm
+from .forms import EndMissingForm, OdsAddForm, OdsUploadForm, UploadForm
 from .kinds import KINDS
 
 PAGE_SIZE = 25
@@ -189,3 +190,107 @@ def import_end_missing(request, pk):
     missing = selectors.missing_memberships(run)
     page = Paginator(missing, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "imports/end_missing.html", {"run": run, "form": form, "page": page})
+
+
+# --- ODS reconciliation (portal admins) --------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def ods_home(request):
+    if not selectors.may_reconcile_ods(request.user):
+        raise Http404
+    bound = request.method == "POST"
+    form = OdsUploadForm(request.POST if bound else None, request.FILES if bound else None)
+    if bound and form.is_valid():
+        try:
+            reconciliation = ods.ods_reconciliation_upload(
+                actor=request.user, uploaded_file=form.cleaned_data["file"]
+            )
+        except ValidationError as error:
+            apply_form_errors(form, error)
+        else:
+            return redirect("ods_reconciliation", pk=reconciliation.pk)
+    page = Paginator(selectors.reconciliations_for(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "imports/ods_home.html", {"form": form, "page": page})
+
+
+def _ods_context(request, reconciliation, add_form=None):
+    Action = OdsRow.Action
+    return {
+        "reconciliation": reconciliation,
+        "words": selectors.reconciliation_words(reconciliation),
+        "changes": selectors.ods_rows(reconciliation, Action.CHANGE, PREVIEW_ROWS),
+        "closes": selectors.ods_rows(reconciliation, Action.CLOSE, PREVIEW_ROWS),
+        "news": selectors.ods_rows(reconciliation, Action.NEW, PREVIEW_ROWS),
+        "errors": selectors.ods_rows(reconciliation, Action.ERROR, PREVIEW_ROWS),
+        "preview_rows": PREVIEW_ROWS,
+        "add_form": add_form or _add_form(request, reconciliation),
+    }
+
+
+def _add_form(request, reconciliation, data=None):
+    return OdsAddForm(data, user=request.user, action=reverse("ods_add", args=[reconciliation.pk]))
+
+
+def ods_reconciliation(request, pk):
+    reconciliation = selectors.reconciliation_get(request.user, pk)
+    return render(request, "imports/ods_reconciliation.html", _ods_context(request, reconciliation))
+
+
+@require_POST
+def ods_apply(request, pk):
+    reconciliation = selectors.reconciliation_get(request.user, pk)
+    try:
+        reconciliation = ods.ods_reconciliation_apply(
+            actor=request.user, reconciliation=reconciliation
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Applied {reconciliation.file_name}: {reconciliation.change_count} premises "
+            f"changed, {reconciliation.close_count} closed",
+        )
+    return redirect("ods_reconciliation", pk=reconciliation.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def ods_add(request, pk):
+    reconciliation = selectors.reconciliation_get(request.user, pk)
+    form = _add_form(request, reconciliation, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = ods.ods_premises_add(
+                actor=request.user,
+                reconciliation=reconciliation,
+                organisation=form.cleaned_data["organisation"],
+                codes=ods.ods_codes_parse(form.cleaned_data["codes"]),
+            )
+        except ValidationError as error:
+            apply_form_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Added {len(created)} premises to {form.cleaned_data['organisation'].name}",
+            )
+            return redirect("ods_reconciliation", pk=reconciliation.pk)
+    return render(
+        request,
+        "imports/ods_reconciliation.html",
+        _ods_context(request, reconciliation, add_form=form),
+    )
+
+
+@require_POST
+def ods_discard(request, pk):
+    reconciliation = selectors.reconciliation_get(request.user, pk)
+    try:
+        ods.ods_reconciliation_discard(actor=request.user, reconciliation=reconciliation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("ods_reconciliation", pk=reconciliation.pk)
+    messages.success(request, f"{reconciliation.file_name} discarded. Nothing was changed.")
+    return redirect("ods_home")
