@@ -151,10 +151,24 @@ def _selected(area_keys):
     return [area(key) for key in area_keys]
 
 
-def _premises(premises_ids):
-    if premises_ids is None:
-        return Premises.objects.all()
-    return Premises.objects.filter(pk__in=list(premises_ids))
+def _premises(premises_ids, on=None):
+    """The premises asked for that are open on `on`: a premises closed on or before it
+    (its close date from the NHS ODS pharmacy file) stops counting."""
+    premises = Premises.objects.all()
+    if premises_ids is not None:
+        premises = premises.filter(pk__in=list(premises_ids))
+    if on is not None:
+        premises = premises.exclude(closed_on__lte=on)
+    return premises
+
+
+def _forget_closed(premises_ids, on):
+    """Drop the current standing and the day's history of premises closed by `on`."""
+    closed = Premises.objects.filter(closed_on__lte=on)
+    if premises_ids is not None:
+        closed = closed.filter(pk__in=list(premises_ids))
+    PremisesStanding.objects.filter(premises__in=closed).delete()
+    StandingDay.objects.filter(premises__in=closed, day=on).delete()
 
 
 # --- Working out and storing ------------------------------------------------------------
@@ -164,7 +178,7 @@ def standings_work_out(premises_ids=None, *, areas=None, on=None):
     """Every area's standing of the premises, worked out fresh and not stored:
     {area key: {premises_id: Standing}}. Without premises_ids, every premises."""
     on = on or timezone.localdate()
-    premises = _premises(premises_ids)
+    premises = _premises(premises_ids, on)
     return {a.key: a.work_out(premises, on) for a in _selected(areas)}
 
 
@@ -174,7 +188,9 @@ def standings_refresh(*, premises_ids=None, areas=None, on=None, notify=True, ho
     premises_ids is None) in the given areas (all when None), with the day's history row.
 
     Set-based: per area, the area's own fixed number of queries, then one upsert of the
-    current rows and one of the day's history per 2,000 rows. Safe to run twice: a second
+    current rows and one of the day's history per 2,000 rows. Premises closed on or
+    before `on` are left out and their stored standing and day's history dropped, so a
+    closed premises stops counting. Safe to run twice: a second
     run stores the same rows. notify=False records standings without telling anyone
     (loading demo or scale data); hooks=False stores them only, leaving the areas'
     after_refresh (NHSmail transitions and their emails) to the next refresh that runs
@@ -183,7 +199,8 @@ def standings_refresh(*, premises_ids=None, areas=None, on=None, notify=True, ho
     """
     on = on or timezone.localdate()
     now = timezone.now()
-    premises = _premises(premises_ids)
+    premises = _premises(premises_ids, on)
+    _forget_closed(premises_ids, on)
     results = {}
     for a in _selected(areas):
         standings = a.work_out(premises, on)
@@ -191,7 +208,9 @@ def standings_refresh(*, premises_ids=None, areas=None, on=None, notify=True, ho
         if hooks and a.after_refresh is not None:
             a.after_refresh(standings, on, notify)
         results[a.key] = standings
-    organisations = None if premises_ids is None else premises.values("organisation_id")
+    organisations = (
+        None if premises_ids is None else _premises(premises_ids).values("organisation_id")
+    )
     tallies_rebuild(days=[on], areas=list(results), organisations=organisations)
     return results
 
@@ -322,6 +341,7 @@ def ensure_current(premises_queryset, *, on=None):
     needing.update(
         premises_queryset.order_by()
         .filter(created_at__gte=recent)
+        .exclude(closed_on__lte=on)
         .filter(~Exists(PremisesStanding.objects.filter(premises=OuterRef("pk"))))
         .values_list("pk", flat=True)
     )
