@@ -23,7 +23,14 @@ def import_index(request):
     organisations = list(selectors.organisations_for_import(request.user))
     if not organisations:
         raise Http404
-    return render(request, "imports/index.html", {"organisations": organisations})
+    return render(
+        request,
+        "imports/index.html",
+        {
+            "organisations": organisations,
+            "can_reconcile_ods": selectors.may_reconcile_ods(request.user),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
