@@ -3,8 +3,11 @@
 A 100,000-row staff file through accounts.services.invitation_create would take a dozen
 queries a row. These writes make the same rows and the same audit events (actions
 "invitation.created", "membership.created", "membership.role_changed",
-"membership.ended", "membership.updated") with bulk inserts, one chunk at a time. The
-emails invitation_create would queue are sent after the import commits, by
+"membership.ended", "membership.updated") in bulk, one chunk at a time. Invitations for
+people new to the portal, the bulk of a big file, never come through Python: one
+INSERT ... SELECT from the staged rows' cleaned values makes them, one UPDATE links each
+row to its invitation and one INSERT ... SELECT writes their audit events. The emails
+invitation_create would queue are sent after the import commits, by
 tasks.import_follow_up, which also tells the areas that the premises' staff changed.
 """
 
@@ -32,12 +35,14 @@ def staff_steps_apply(*, actor, run, steps):
     now = timezone.now()
     today = timezone.localdate()
     expires = now + timezone.timedelta(days=_valid_days())
-    invitations, members, revoked, updated, events = [], [], [], [], []
+    invitations, members, revoked, updated, events, invited = [], [], [], [], [], []
     for step in steps:
         cleaned = step.cleaned
-        if step.op in ("invite", "reinvite", "add"):
+        if step.op in ("invite", "reinvite"):
             if step.op == "reinvite":
                 revoked.append(step.invitation.pk)
+            invited.append(step.row.pk)
+        elif step.op == "add":
             invitation = Invitation(
                 email=cleaned["email"],
                 full_name=cleaned["full_name"],
@@ -59,6 +64,8 @@ def staff_steps_apply(*, actor, run, steps):
             updated.append(step)
     if revoked:
         Invitation.objects.filter(pk__in=revoked).update(revoked_at=now)
+    if invited:
+        invitations_from_rows(actor=actor, run=run, row_ids=invited, now=now, expires=expires)
     Invitation.objects.bulk_create([invitation for _, invitation in invitations])
     for step, invitation in invitations:
         step.row.invitation_id = invitation.pk
@@ -164,6 +171,114 @@ def _dates(invitation):
         for name in ("start_date", "end_date")
         if getattr(invitation, name)
     }
+
+
+# --- Invitations straight from the staged rows -------------------------------------------
+
+# Written where a token hash goes until the follow-up job sets the hash of the token it
+# emails: never a SHA-256 hex digest, so no token can match it, and unique per row.
+UNSENT_TOKEN_PREFIX = "import-row:"
+
+
+def _cleaned(key, kind="text"):
+    """SQL for one of the staged row's cleaned values (ImportRow.cleaned, alias r)."""
+    if connection.vendor == "postgresql":
+        text = f"(r.cleaned ->> '{key}')"
+        return {"text": text, "bool": f"{text}::boolean", "date": f"{text}::date"}[kind]
+    return f"json_extract(r.cleaned, '$.{key}')"
+
+
+def _changes_json(run_id_param):
+    """SQL for the audit event's changes, as invitation.created writes them: email, role,
+    manager, the dates when given, and the import run."""
+    pairs = [
+        ("email", "i.email"),
+        ("job_role", "i.job_role"),
+        ("is_manager", "i.is_manager"),
+        ("start_date", "i.start_date"),
+        ("end_date", "i.end_date"),
+        ("import_run", run_id_param),
+    ]
+    if connection.vendor == "postgresql":
+        body = ", ".join(f"'{name}', {value}" for name, value in pairs)
+        return f"jsonb_strip_nulls(jsonb_build_object({body}))"
+    pairs[2] = ("is_manager", "json(CASE WHEN i.is_manager THEN 'true' ELSE 'false' END)")
+    body = ", ".join(f"'{name}', {value}" for name, value in pairs)
+    # A JSON merge patch drops the keys whose value is null (dates not given).
+    return f"json_patch('{{}}', json_object({body}))"
+
+
+def invitations_from_rows(*, actor, run, row_ids, now, expires):
+    """Invite the people of these staged rows (checked, so their cleaned values hold an
+    email, name, premises ODS code, role, manager flag and dates) in three statements:
+    the invitations, each row's link to its invitation, and an "invitation.created"
+    audit event each with the fields audit.audit_event gives one."""
+    invitation = Invitation._meta.db_table
+    premises = connection.ops.quote_name("accounts_premises")
+    rows = connection.ops.quote_name(ImportRow._meta.db_table)
+    marks = ", ".join(["%s"] * len(row_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {invitation} (email, full_name, premises_id, job_role, is_manager, "
+            "start_date, end_date, invited_by_id, token_hash, created_at, expires_at) "
+            f"SELECT {_cleaned('email')}, {_cleaned('full_name')}, p.id, "
+            f"{_cleaned('job_role')}, {_cleaned('is_manager', 'bool')}, "
+            f"{_cleaned('start_date', 'date')}, {_cleaned('end_date', 'date')}, %s, "
+            f"%s || CAST(r.id AS TEXT), %s, %s "
+            f"FROM {rows} r JOIN {premises} p "
+            f"ON p.ods_code = {_cleaned('premises_ods_code')} WHERE r.id IN ({marks})",
+            [actor.pk, UNSENT_TOKEN_PREFIX, now, expires, *row_ids],
+        )
+        cursor.execute(
+            f"UPDATE {rows} SET invitation_id = i.id FROM {invitation} i "
+            f"WHERE i.token_hash = %s || CAST({rows}.id AS TEXT) AND {rows}.id IN ({marks})",
+            [UNSENT_TOKEN_PREFIX, *row_ids],
+        )
+        _invitation_events(cursor, actor, run, row_ids, now)
+
+
+def _invitation_events(cursor, actor, run, row_ids, now):
+    # Every column audit.audit_event fills the same way for all rows (actor, request id
+    # and whatever else it records) comes from one event it builds; the rest is per row.
+    template = audit.audit_event(actor=actor, action="invitation.created")
+    per_row = {
+        "object_type": "%s",
+        "object_id": "CAST(i.id AS TEXT)",
+        "object_repr": "SUBSTR('Invitation for ' || i.email || ' to ' || p.name || ' (' "
+        "|| p.ods_code || ')', 1, 250)",
+        "organisation_id": "p.organisation_id",
+        "premises_id": "p.id",
+        "changes": _changes_json("%s"),
+        "created_at": "%s",
+    }
+    columns, values, params = [], [], []
+    for model_field in AuditEvent._meta.concrete_fields:
+        if model_field.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(model_field.column))
+        if model_field.attname in per_row:
+            values.append(per_row[model_field.attname])
+            if model_field.attname == "object_type":
+                params.append(Invitation._meta.label)
+            elif model_field.attname == "changes":
+                params.append(run.pk)
+            elif model_field.attname == "created_at":
+                params.append(now)
+        else:
+            values.append("%s")
+            params.append(
+                model_field.get_db_prep_save(getattr(template, model_field.attname), connection)
+            )
+    rows = connection.ops.quote_name(ImportRow._meta.db_table)
+    marks = ", ".join(["%s"] * len(row_ids))
+    cursor.execute(
+        f"INSERT INTO {AuditEvent._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM {rows} r "
+        f"JOIN {Invitation._meta.db_table} i ON i.id = r.invitation_id "
+        f"JOIN accounts_premises p ON p.id = i.premises_id WHERE r.id IN ({marks}) "
+        "ORDER BY r.number",
+        [*params, *row_ids],
+    )
 
 
 def _valid_days():

@@ -69,6 +69,24 @@ def test_a_locum_invited_with_dates_keeps_them_when_accepting(
         datetime.date(2026, 12, 7),
         datetime.date(2026, 12, 31),
     )
+    event = AuditEvent.objects.get(action="invitation.created", object_id=str(invitation.pk))
+    assert event.changes == {
+        "email": "locum@example.test",
+        "job_role": "pharmacist",
+        "is_manager": False,
+        "start_date": "2026-12-07",
+        "end_date": "2026-12-31",
+        "import_run": run.pk,
+    }
+    assert (event.actor, event.actor_label, event.premises, event.organisation_id) == (
+        world.head_office,
+        str(world.head_office),
+        world.premises,
+        world.premises.organisation_id,
+    )
+    assert event.object_type == "accounts.Invitation"
+    assert event.object_repr == str(invitation)
+    assert ImportRow.objects.get(run=run).invitation_id == invitation.pk
     (message,) = [m for m in mail.outbox if m.subject.startswith("Join")]
     path = re.search(r"/invitations/\S+", message.body).group(0)
     response = client.post(
