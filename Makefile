@@ -4,6 +4,8 @@ UV ?= uv
 PY := $(UV) run --frozen python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Emailed links point here; set PORTAL_BASE_URL to override (behind a proxy, say).
+PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run serve worker beat test test-fast lint format check-deploy demo-codes bench faults load
@@ -22,20 +24,23 @@ node_modules/.installed: package.json package-lock.json
 
 install: .venv/.installed node_modules/.installed ## Install Python and front-end packages
 
-run: install ## Install, migrate, load demo data and serve on http://127.0.0.1:8000
+run: install ## Install, migrate, load demo data, serve on http://127.0.0.1:8000 with a worker and beat
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@mkdir -p var
+	HOST=$(HOST) PORT=$(PORT) PORTAL_BASE_URL=$(PORTAL_BASE_URL) $(UV) run --frozen honcho start -f Procfile
 
 serve: install ## Serve with gunicorn as production does (needs DJANGO_ENV=production settings)
 	$(PY) manage.py collectstatic --no-input
 	$(UV) run --frozen gunicorn pharmacy_portal.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
-worker: install ## Run a Celery worker (needs REDIS_URL)
+worker: install ## Run a Celery worker on its own (make run starts one)
 	$(UV) run --frozen celery -A pharmacy_portal worker --loglevel=INFO
 
-beat: install ## Run Celery beat, the periodic scheduler (needs REDIS_URL)
-	$(UV) run --frozen celery -A pharmacy_portal beat --loglevel=INFO
+beat: install ## Run Celery beat, the periodic scheduler, on its own (exactly one per portal)
+	@mkdir -p var
+	$(UV) run --frozen celery -A pharmacy_portal beat --loglevel=INFO \
+		--schedule=var/celerybeat-schedule --pidfile=var/celerybeat.pid
 
 demo-codes: install ## Print the current two-factor codes of the demo personas
 	$(PY) manage.py demo_codes
@@ -57,6 +62,7 @@ check-deploy: install ## Django's deployment checks under production settings
 	DJANGO_ENV=production SECRET_KEY=$${SECRET_KEY:-check-deploy-only-$$(date +%s)-a-long-random-looking-value-0123456789} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-portal.example.nhs.uk} \
 	DATABASE_URL=$${DATABASE_URL:-postgres://localhost/portal} REDIS_URL=$${REDIS_URL:-redis://localhost:6379/0} \
+	PORTAL_BASE_URL=$${PORTAL_BASE_URL:-https://portal.example.nhs.uk} \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install ## Time the portal at national scale against hand-written floors (BENCH=area to pick)

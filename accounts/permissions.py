@@ -44,6 +44,8 @@ class Permission(enum.StrEnum):
     VIEW_READINESS = "view_readiness"
     MANAGE_READINESS = "manage_readiness"
     EDIT_GUIDANCE = "edit_guidance"
+    # The periodic jobs page and its "Run now" (portal admins only).
+    MANAGE_JOBS = "manage_jobs"
 
 
 ROLE_PERMISSIONS = {

@@ -16,5 +16,7 @@ def send_email(*, to, subject, body):
 def refresh_standings():
     """Daily: work out every premises' standing in every area, for what changes with time
     alone (confirmations ageing, certificate windows, days of cover), store it with the
-    day's history, and repair any left stale. Safe to run twice."""
-    standings.standings_refresh()
+    day's history, and repair any left stale. Safe to run twice. Returns how many premises
+    it worked out."""
+    results = standings.standings_refresh()
+    return max((len(by_premises) for by_premises in results.values()), default=0)

@@ -8,8 +8,10 @@ from . import services
 
 @shared_task(acks_late=True)
 def check_low_token_stock():
-    for premises_id in services.token_low_stock_sweep():
+    premises_ids = services.token_low_stock_sweep()
+    for premises_id in premises_ids:
         alert_low_token_stock.delay(premises_id)
+    return len(premises_ids)
 
 
 @shared_task(acks_late=True)

@@ -208,6 +208,7 @@ def main():
         **env,
         "DJANGO_ENV": "production",
         "ALLOWED_HOSTS": "127.0.0.1",
+        "PORTAL_BASE_URL": "http://127.0.0.1",
         # Plain HTTP on loopback: no TLS proxy in front to redirect to.
         "SECURE_SSL_REDIRECT": "false",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",

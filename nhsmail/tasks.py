@@ -11,4 +11,5 @@ def evaluate_compliance(premises_ids=None):
 
 @shared_task(acks_late=True)
 def send_confirmation_reminders():
-    services.confirmation_reminders_send()
+    """Daily: remind account holders whose last confirmation is ageing; returns how many."""
+    return services.confirmation_reminders_send()

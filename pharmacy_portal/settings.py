@@ -1,8 +1,9 @@
 """Settings for the Pharmacy Digital Portal, read from the environment.
 
-With nothing set, the portal runs embedded: SQLite, Celery tasks run eagerly in the web
-process, email is printed to the console. DATABASE_URL and REDIS_URL switch to
-PostgreSQL and Redis. DJANGO_ENV=production refuses to start without its secrets.
+With nothing set, the portal runs embedded: SQLite, a Celery broker kept in a folder
+(BROKER_FOLDER) for the worker and beat `make run` starts beside the web server, email
+printed to the console. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
+DJANGO_ENV=production refuses to start without its secrets.
 """
 
 import os
@@ -50,7 +51,10 @@ ALLOWED_HOSTS = [
     if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
-PORTAL_BASE_URL = env("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+# Where emailed links point. `make run HOST=... PORT=...` sets it to the address it serves.
+PORTAL_BASE_URL = env(
+    "PORTAL_BASE_URL", "http://127.0.0.1:8000", required_in_production=True
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -76,6 +80,7 @@ INSTALLED_APPS = [
     "eps",
     "records",
     "pharmacy_portal",
+    "pharmacy_portal.jobs",
 ]
 
 MIDDLEWARE = [
@@ -132,6 +137,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiler pays off for long analytical queries, not for pages: the
     # head-office dashboard's per-premises figures spent 2.3 of 2.7 seconds compiling.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the worker of `make run` write to one file: a writer waits for
+    # the other's transaction (write-ahead log, write lock taken when a transaction
+    # begins) instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL"}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", required_in_production=True)
@@ -148,10 +160,14 @@ else:
 
 # --- Celery ------------------------------------------------------------------------------
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Without REDIS_URL the broker is a folder (kombu's filesystem transport): the web server,
+# the worker and beat of `make run` pass tasks through it with no server to install.
+# pharmacy_portal/jobs/checks.py says clearly when it cannot be written.
+BROKER_FOLDER = Path(env("BROKER_FOLDER", str(BASE_DIR / "var" / "broker")))
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
-# Without a broker the tasks run inside the web process, so `make run` needs nothing else.
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+# Tasks are queued for a worker in every mode; tests run them in-process (tests/conftest.py).
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 # Redis is not a transactional broker: a message a worker took is gone from the queue
 # until acknowledged. Acknowledging late, and rejecting when the worker process dies,
@@ -162,7 +178,19 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"visibility_timeout": 60 * 60}
+    if REDIS_URL
+    else {
+        "data_folder_in": str(BROKER_FOLDER / "queue"),
+        "data_folder_out": str(BROKER_FOLDER / "queue"),
+        "control_folder": str(BROKER_FOLDER / "control"),
+        "processed_folder": str(BROKER_FOLDER / "processed"),
+        "store_processed": False,
+        # How often a worker looks in the folder for new messages, in seconds.
+        "polling_interval": 0.2,
+    }
+)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60

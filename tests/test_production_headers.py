@@ -71,6 +71,7 @@ def production(tmp_path_factory):
         DJANGO_SETTINGS_MODULE="pharmacy_portal.settings",
         SECRET_KEY="a-production-looking-secret-" + "x7Qp2" * 10,
         ALLOWED_HOSTS="portal.example.nhs.uk",
+        PORTAL_BASE_URL="https://portal.example.nhs.uk",
         DATABASE_URL=f"sqlite:///{tmp_path_factory.mktemp('prod')}/portal.sqlite3",
         # Nothing here reaches Redis: the pages read no cache and queue no task.
         REDIS_URL="redis://127.0.0.1:1/0",
