@@ -39,4 +39,5 @@ urlpatterns = [
     path("", include("smartcards.urls")),
     path("", include("pharmacy_portal.imports.urls")),
     path("", include("pharmacy_portal.api.urls")),
+    path("", include("pharmacy_portal.jobs.urls")),
 ]

@@ -5,6 +5,7 @@ from accounts import selectors as account_selectors
 from accounts.permissions import Permission, Role, scope_for
 from eps import selectors as eps_selectors
 from nhsmail import selectors as nhsmail_selectors
+from pharmacy_portal.jobs import selectors as jobs_selectors
 from records import selectors as records_selectors
 from smartcards import selectors as smartcards_selectors
 
@@ -26,6 +27,8 @@ def home(request):
         "records_panel": records_selectors.home_panel(user),
         "eps_panel": eps_selectors.home_panel(user),
         "smartcards_panel": smartcards_selectors.home_panel(user),
+        "can_manage_jobs": scope.has_permission(Permission.MANAGE_JOBS),
+        "jobs_needing_attention": jobs_selectors.jobs_needing_attention(user),
     }
     return render(request, "home.html", context)
 
