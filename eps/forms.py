@@ -1,3 +1,4 @@
+from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
 
@@ -56,10 +57,25 @@ class UsageForm(NHSForm):
         what="last day of use",
     )
 
-    def __init__(self, *args, **kwargs):
+    if_already = forms.ChoiceField(
+        label="Usage is already recorded for that day. What do you want to do?",
+        choices=[
+            ("add", "Add these tokens to it: they were used as well"),
+            ("correct", "Correct it: this is the total used that day"),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def __init__(self, *args, ask_if_already=False, **kwargs):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("occurred_on", timezone.localdate())
         super().__init__(*args, **kwargs)
+        if not ask_if_already:
+            del self.fields["if_already"]
+            inputs = self.helper.inputs
+            self.helper = FormHelper(self)
+            self.helper.inputs = inputs
 
 
 class StockCountForm(NHSForm):

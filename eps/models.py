@@ -215,6 +215,11 @@ class StockMovement(models.Model):
         on_delete=models.PROTECT,
         related_name="delivery",
     )
+    # A usage correction points at the first record of the same day and period: the
+    # movement that changes that day's total to the figure the team says is right.
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -234,8 +239,14 @@ class StockMovement(models.Model):
             models.CheckConstraint(
                 condition=(Q(kind="delivery") & Q(quantity__gt=0))
                 | (Q(kind="usage") & Q(quantity__lt=0))
+                # A correction of a day's usage may give tokens back to the stock.
+                | (Q(kind="usage") & Q(corrects__isnull=False) & ~Q(quantity=0))
                 | (Q(kind="adjustment") & ~Q(quantity=0) & ~Q(reason="")),
                 name="stock_movement_sign_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(corrects__isnull=True) | Q(kind="usage"),
+                name="stock_movement_corrects_only_usage",
             ),
             models.CheckConstraint(
                 condition=Q(period_days=1) | (Q(period_days=7) & Q(kind="usage")),

@@ -97,12 +97,35 @@ def _end_episode_if_recovered(settings_row):
 # --- Stock movements ---------------------------------------------------------------------
 
 
+USAGE_ADD = "add"
+USAGE_CORRECT = "correct"
+
+
+def _period_words(occurred_on, period_days):
+    if period_days == 1:
+        return f"on {occurred_on:%-d %B %Y}"
+    return f"in the week ending {occurred_on:%-d %B %Y}"
+
+
 @transaction.atomic
-def token_usage_record(*, actor, premises, quantity, occurred_on=None, period_days=1):
+def token_usage_record(
+    *, actor, premises, quantity, occurred_on=None, period_days=1, if_already=None
+):
     """Tokens used on a day, or over the week ending on occurred_on.
 
     Any member of the team who can see the stock records usage: it is the quick,
-    everyday entry that keeps days of cover right.
+    everyday entry that keeps days of cover right. quantity: whole tokens, 1 to 100,000.
+
+    When usage is already recorded for the same premises, day and period, nothing is
+    written until the person says what they mean (if_already):
+      - "add": these tokens were used as well (two people recording one busy day);
+      - "correct": the day's total was this number: a usage correction (a movement
+        pointing at the first record, `corrects`) changes the day's total to it, so the
+        stock and daily use follow. The ledger stays append-only.
+    Without it, ValidationError on "if_already" (code "usage_already_recorded") says what
+    is recorded, by whom and when. Returns (movement, stock after). Raises
+    PermissionDenied without VIEW_TOKENS; ValidationError for a bad quantity, period or
+    date, usage beyond the stock, or a correction that changes nothing.
     """
     _require(actor, Permission.VIEW_TOKENS, premises)
     today = timezone.localdate()
@@ -110,10 +133,39 @@ def token_usage_record(*, actor, premises, quantity, occurred_on=None, period_da
     _check_tokens("quantity", quantity)
     if period_days not in StockMovement.Period.values:
         raise ValidationError({"period_days": "Choose whether this is one day's or a week's use"})
+    if if_already not in (None, "", USAGE_ADD, USAGE_CORRECT):
+        raise ValidationError({"if_already": "Choose whether to add to it or correct it"})
     _check_recent_date("occurred_on", occurred_on, today, "last day of use")
     _lock_settings(premises)
     stock = _stock(premises)
-    if quantity > stock:
+    same_period = StockMovement.objects.filter(
+        premises=premises, kind=Kind.USAGE, occurred_on=occurred_on, period_days=period_days
+    )
+    already = -(same_period.aggregate(total=Sum("quantity"))["total"] or 0)
+    first = same_period.select_related("recorded_by").order_by("recorded_at", "id").first()
+    corrects = None
+    change = quantity
+    if first is not None and not if_already:
+        when = timezone.localtime(first.recorded_at)
+        raise ValidationError(
+            {
+                "if_already": ValidationError(
+                    f"{already:,} tokens used {_period_words(occurred_on, period_days)} are "
+                    f"already recorded (first by {first.recorded_by.full_name} on "
+                    f"{when:%-d %B %Y at %H:%M}). Choose whether to add these {quantity:,} "
+                    f"to it, or correct the total to {quantity:,}.",
+                    code="usage_already_recorded",
+                )
+            }
+        )
+    if first is not None and if_already == USAGE_CORRECT:
+        change = quantity - already
+        corrects = first
+        if change == 0:
+            raise ValidationError(
+                {"quantity": f"{already:,} tokens are already recorded for that day: no change"}
+            )
+    if change > stock:
         raise ValidationError(
             {
                 "quantity": f"That is more than the {stock:,} tokens in stock. Check the number, "
@@ -123,25 +175,29 @@ def token_usage_record(*, actor, premises, quantity, occurred_on=None, period_da
     movement = StockMovement.objects.create(
         premises=premises,
         kind=Kind.USAGE,
-        quantity=-quantity,
+        quantity=-change,
         occurred_on=occurred_on,
         period_days=period_days,
         covers_from=occurred_on - timedelta(days=period_days - 1),
+        corrects=corrects,
         recorded_by=actor,
     )
+    changes = {
+        "tokens": quantity,
+        "occurred_on": occurred_on.isoformat(),
+        "period_days": period_days,
+        "stock_after": stock - change,
+    }
+    if corrects is not None:
+        changes["corrected_from"] = already
     _audit(
         actor=actor,
-        action="tokens.usage_recorded",
+        action="tokens.usage_corrected" if corrects else "tokens.usage_recorded",
         obj=movement,
         premises=premises,
-        changes={
-            "tokens": quantity,
-            "occurred_on": occurred_on.isoformat(),
-            "period_days": period_days,
-            "stock_after": stock - quantity,
-        },
+        changes=changes,
     )
-    return movement, stock - quantity
+    return movement, stock - change
 
 
 @transaction.atomic

@@ -38,8 +38,8 @@ RECENT_MOVEMENTS = 10
 Status = TokenOrder.Status
 
 
-def _usage_form(premises, data=None):
-    form = UsageForm(data)
+def _usage_form(premises, data=None, *, ask_if_already=False):
+    form = UsageForm(data, ask_if_already=ask_if_already)
     form.helper.form_action = reverse("tokens_usage_record", args=[premises.pk])
     return form
 
@@ -70,19 +70,27 @@ def premises_tokens(request, pk):
 @require_http_methods(["GET", "POST"])
 def usage_record(request, pk):
     premises = selectors.token_premises_get(request.user, pk)
-    form = _usage_form(premises, request.POST or None)
+    asked = "if_already" in request.POST
+    form = _usage_form(premises, request.POST or None, ask_if_already=asked)
     if form.is_valid():
         try:
-            _, stock = services.token_usage_record(
+            movement, stock = services.token_usage_record(
                 actor=request.user, premises=premises, **form.cleaned_data
             )
         except ValidationError as error:
+            if not asked and "if_already" in getattr(error, "error_dict", {}):
+                # Usage is already recorded for that day: ask whether to add or correct.
+                form = _usage_form(premises, request.POST, ask_if_already=True)
+                form.is_valid()
             apply_form_errors(form, error)
         else:
             quantity = form.cleaned_data["quantity"]
-            messages.success(
-                request, f"{quantity:,} tokens used recorded. {stock:,} tokens are in stock."
+            done = (
+                f"Tokens used corrected to {quantity:,}."
+                if movement.corrects_id
+                else f"{quantity:,} tokens used recorded."
             )
+            messages.success(request, f"{done} {stock:,} tokens are in stock.")
             return redirect("tokens_premises", pk=premises.pk)
     return render(request, "eps/usage_form.html", {"form": form, "premises": premises})
 

@@ -68,7 +68,9 @@ class TestLowStockJob:
         assert TokenSettings.objects.get(premises=world.premises).low_stock_alerted_at is None
         run_job(django_capture_on_commit_callbacks)
         assert len(token_emails()) == 1, "recovered: nothing to say"
-        services.token_usage_record(actor=world.staff, premises=world.premises, quantity=450)
+        services.token_usage_record(
+            actor=world.staff, premises=world.premises, quantity=450, if_already="add"
+        )
         run_job(django_capture_on_commit_callbacks)
         assert len(token_emails()) == 2
 
