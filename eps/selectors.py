@@ -20,6 +20,7 @@ from accounts.models import Membership, Premises
 from accounts.permissions import Permission, has_permission, scope_for
 from accounts.selectors import organisations_for_user, premises_for_user
 
+from .bank_holidays import bank_holidays_between, order_by_date, run_out_date
 from .models import (
     OrderEscalation,
     PcseOrderer,
@@ -88,16 +89,27 @@ class TokenFigures:
 
     @property
     def run_out_on(self):
+        """The first day of trading without tokens: days of cover counted from today,
+        England and Wales bank holidays using none (eps.bank_holidays)."""
         if not self.has_usage:
             return None
-        return self.today + timedelta(days=self.days_of_cover)
+        return run_out_date(self.today, self.days_of_cover)
 
     @property
     def order_by(self):
-        """The last day to place an order that arrives with the safety margin intact."""
+        """The last working day (not a weekend or bank holiday, when PCSE and suppliers
+        are closed) to place an order that arrives with the safety margin intact."""
         if not self.has_usage:
             return None
-        return self.run_out_on - timedelta(days=self.reorder_days)
+        return order_by_date(self.run_out_on, self.reorder_days)
+
+    @property
+    def bank_holidays_ahead(self):
+        """[(date, name)] of the bank holidays from today to the run-out date (the next
+        eight weeks when that is not known), for the page to name them."""
+        until = self.run_out_on or self.today + timedelta(days=USAGE_WINDOW_DAYS)
+        until = min(until, self.today + timedelta(days=365))
+        return bank_holidays_between(self.today, until)
 
     @property
     def order_now(self):

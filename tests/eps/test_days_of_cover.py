@@ -50,8 +50,11 @@ class TestDaysOfCover:
         assert result.daily_use == 10
         assert result.stock == 230
         assert result.days_of_cover == 23
-        assert result.run_out_on == TODAY + timedelta(days=23)
-        assert result.order_by == TODAY + timedelta(days=23 - 14)
+        # 23 days of use from 18 March 2026 reach past Good Friday (3 April) and Easter
+        # Monday (6 April), when no tokens are used: the stock runs out two days later.
+        assert result.run_out_on == TODAY + timedelta(days=23 + 2)
+        # Fourteen days of lead time and margin before it, skipping both bank holidays.
+        assert result.order_by == date(2026, 3, 27)
 
     def test_one_weekly_record_is_spread_over_its_week(self, world):
         movement(world.premises, 300, days_ago=7)
