@@ -45,10 +45,16 @@ beat: install ## Run Celery beat, the periodic scheduler, on its own (exactly on
 demo-codes: install ## Print the current two-factor codes of the demo personas
 	$(PY) manage.py demo_codes
 
-# Tests run on every core (pytest-xdist); PYTEST_WORKERS=0 runs them in one process.
+# Tests run on every core (pytest-xdist); PYTEST_WORKERS=0 runs them in one process. The
+# last line says what was skipped and why (tests/skip_report.py).
 test: install ## Install and run the whole suite (uses DATABASE_URL and REDIS_URL when set)
-	$(UV) run --frozen pytest -n $${PYTEST_WORKERS:-auto} -m "not real_worker" $(PYTEST_ARGS)
-	$(UV) run --frozen python -m tests.run_worker_tests $(PYTEST_ARGS)
+	@skips=$$(mktemp); status=0; \
+	PORTAL_SKIP_REPORT=$$skips $(UV) run --frozen python -m pytest -p tests.skip_report \
+		-n $${PYTEST_WORKERS:-auto} -m "not real_worker" $(PYTEST_ARGS) || status=$$?; \
+	PORTAL_SKIP_REPORT=$$skips $(UV) run --frozen python -m tests.run_worker_tests $(PYTEST_ARGS) \
+		|| status=1; \
+	$(UV) run --frozen python -m tests.skip_report $$skips || status=1; \
+	rm -f $$skips; exit $$status
 
 lint: install ## Lint and check formatting
 	$(UV) run --frozen ruff check .

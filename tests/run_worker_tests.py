@@ -1,12 +1,20 @@
 """Run every `real_worker` test in a process of its own (see tests/conftest.py).
 
 Used by `make test` after the main run. Exits non-zero if any fails. Without REDIS_URL
-the tests skip, as they do in the main run.
+the tests skip, as they do in the main run, and are counted as skipped (and added to
+PORTAL_SKIP_REPORT when set, for the line `make test` ends with).
 """
 
+import json
+import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
+from tests import skip_report
+
+PYTEST = [sys.executable, "-m", "pytest"]
 VERBOSITY_FLAGS = ("-q", "-qq", "-v", "-vv", "--quiet", "--verbose")
 
 
@@ -34,14 +42,25 @@ def main(extra_args):
         print(collected.stdout, collected.stderr)
         print("no real-worker tests collected")
         return 1
-    failed = []
+    failed, skipped = [], []
+    overall_report = os.environ.get("PORTAL_SKIP_REPORT")
     for node_id in node_ids:
-        result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", *extra_args, node_id], check=False
-        )
+        with tempfile.TemporaryDirectory() as folder:
+            own_report = Path(folder) / "skips.json"
+            result = subprocess.run(
+                [*PYTEST, "-p", "tests.skip_report", "-q", *extra_args, node_id],
+                env={**os.environ, "PORTAL_SKIP_REPORT": str(own_report)},
+                check=False,
+            )
+            skips = json.loads(own_report.read_text()) if own_report.exists() else {}
         if result.returncode != 0:
             failed.append(node_id)
-    print(f"real-worker tests: {len(node_ids) - len(failed)} passed, {len(failed)} failed")
+        elif sum(skips.values()):
+            skipped.append(node_id)
+        if overall_report:
+            skip_report.add_counts(overall_report, skips)
+    passed = len(node_ids) - len(failed) - len(skipped)
+    print(f"real-worker tests: {passed} passed, {len(skipped)} skipped, {len(failed)} failed")
     for node_id in failed:
         print(f"FAILED {node_id}")
     return 1 if failed else 0
