@@ -27,6 +27,7 @@ They are kept current three ways:
   its rows stale; pages say so and the next refresh repairs them.
 """
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -187,12 +188,13 @@ def standings_refresh(*, premises_ids=None, areas=None, on=None, notify=True, ho
     """Work out and store the standings of the premises (every premises when
     premises_ids is None) in the given areas (all when None), with the day's history row.
 
-    Set-based: per area, the area's own fixed number of queries, then one upsert of the
-    current rows and one of the day's history per 2,000 rows. Premises closed on or
-    before `on` are left out and their stored standing and day's history dropped, so a
-    closed premises stops counting. Safe to run twice: a second
-    run stores the same rows. notify=False records standings without telling anyone
-    (loading demo or scale data); hooks=False stores them only, leaving the areas'
+    Set-based: per area, the area's own fixed number of queries; then, on PostgreSQL, one
+    statement upserting every area's current rows and the day's history (elsewhere, two
+    upserts per area and 2,000 rows); then the day's tallies of the organisations
+    concerned. Premises closed on or before `on` are left out and their stored standing
+    and day's history dropped, so a closed premises stops counting. Safe to run twice: a
+    second run stores the same rows. notify=False records standings without telling
+    anyone (loading demo or scale data); hooks=False stores them only, leaving the areas'
     after_refresh (NHSmail transitions and their emails) to the next refresh that runs
     them, as repairs made while someone reads a page do. Returns
     {area key: {premises_id: Standing}}.
@@ -201,13 +203,12 @@ def standings_refresh(*, premises_ids=None, areas=None, on=None, notify=True, ho
     now = timezone.now()
     premises = _premises(premises_ids, on)
     _forget_closed(premises_ids, on)
-    results = {}
-    for a in _selected(areas):
-        standings = a.work_out(premises, on)
-        _store(a.key, standings, on, now)
+    chosen = _selected(areas)
+    results = {a.key: a.work_out(premises, on) for a in chosen}
+    _store(results, on, now)
+    for a in chosen:
         if hooks and a.after_refresh is not None:
-            a.after_refresh(standings, on, notify)
-        results[a.key] = standings
+            a.after_refresh(results[a.key], on, notify)
     organisations = (
         None if premises_ids is None else _premises(premises_ids).values("organisation_id")
     )
@@ -251,36 +252,98 @@ def tallies_rebuild(*, days=None, areas=None, organisations=None):
         )
 
 
-def _store(area_key, standings, on, now):
-    PremisesStanding.objects.bulk_create(
+def _store(results, on, now):
+    """Upsert each area's current standings and the day's history row of each premises.
+    results: {area key: {premises_id: Standing}}."""
+    if not any(results.values()):
+        return
+    if connection.vendor == "postgresql":
+        _store_postgresql(results, on, now)
+        return
+    for area_key, standings in results.items():
+        PremisesStanding.objects.bulk_create(
+            [
+                PremisesStanding(
+                    premises_id=premises_id,
+                    area=area_key,
+                    level=standing.level,
+                    reason=standing.reason[:REASON_LENGTH],
+                    figures=standing.figures,
+                    worked_out_for=on,
+                    worked_out_at=now,
+                    stale=False,
+                )
+                for premises_id, standing in standings.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["premises", "area"],
+            update_fields=[
+                "level",
+                "reason",
+                "figures",
+                "worked_out_for",
+                "worked_out_at",
+                "stale",
+            ],
+            batch_size=2000,
+        )
+        StandingDay.objects.bulk_create(
+            [
+                StandingDay(premises_id=premises_id, area=area_key, day=on, level=standing.level)
+                for premises_id, standing in standings.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["premises", "area", "day"],
+            update_fields=["level"],
+            batch_size=2000,
+        )
+
+
+REASON_LENGTH = PremisesStanding._meta.get_field("reason").max_length
+
+# One statement on PostgreSQL: every area's rows travel as one JSON document, which
+# jsonb_to_recordset turns back into rows, and both upserts read them. A national refresh
+# sends its 48,000 rows once and writes them in one pass over each table, instead of
+# sending two multi-row VALUES lists per area in batches (bulk_create's form, which the
+# other databases keep). Rows are written in (premises, area) order, the order every
+# refresh locks them in, so two refreshes of overlapping premises never deadlock.
+_UPSERT_POSTGRESQL = f"""
+WITH given AS (
+    SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb)
+        AS g (premises_id bigint, area text, level text, reason text, figures jsonb)
+), current AS (
+    INSERT INTO {PremisesStanding._meta.db_table}
+        (premises_id, area, level, reason, figures, worked_out_for, worked_out_at, stale)
+    SELECT premises_id, area, level, reason, figures, %(on)s, %(now)s, false
+    FROM given ORDER BY premises_id, area
+    ON CONFLICT (premises_id, area) DO UPDATE SET
+        level = EXCLUDED.level, reason = EXCLUDED.reason, figures = EXCLUDED.figures,
+        worked_out_for = EXCLUDED.worked_out_for, worked_out_at = EXCLUDED.worked_out_at,
+        stale = EXCLUDED.stale
+)
+INSERT INTO {StandingDay._meta.db_table} (premises_id, area, day, level)
+SELECT premises_id, area, %(on)s, level FROM given ORDER BY premises_id, area
+ON CONFLICT (premises_id, area, day) DO UPDATE SET level = EXCLUDED.level
+"""
+
+
+def _store_postgresql(results, on, now):
+    rows = json.dumps(
         [
-            PremisesStanding(
-                premises_id=premises_id,
-                area=area_key,
-                level=standing.level,
-                reason=standing.reason[:500],
-                figures=standing.figures,
-                worked_out_for=on,
-                worked_out_at=now,
-                stale=False,
-            )
+            {
+                "premises_id": premises_id,
+                "area": area_key,
+                "level": standing.level,
+                "reason": standing.reason[:REASON_LENGTH],
+                "figures": standing.figures,
+            }
+            for area_key, standings in results.items()
             for premises_id, standing in standings.items()
         ],
-        update_conflicts=True,
-        unique_fields=["premises", "area"],
-        update_fields=["level", "reason", "figures", "worked_out_for", "worked_out_at", "stale"],
-        batch_size=2000,
+        cls=PremisesStanding._meta.get_field("figures").encoder,
     )
-    StandingDay.objects.bulk_create(
-        [
-            StandingDay(premises_id=premises_id, area=area_key, day=on, level=standing.level)
-            for premises_id, standing in standings.items()
-        ],
-        update_conflicts=True,
-        unique_fields=["premises", "area", "day"],
-        update_fields=["level"],
-        batch_size=2000,
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT_POSTGRESQL, {"rows": rows, "on": on, "now": now})
 
 
 def standings_mark_stale(premises_ids, *, areas=None):

@@ -78,5 +78,5 @@ def work_out(premises_queryset, on):
     """{premises_id: Standing} for every premises of the queryset on day `on`: one query."""
     return {
         figures.premises.pk: standing_from_figures(figures)
-        for figures in token_figures(premises_queryset.order_by(), today=on)
+        for figures in token_figures(premises_queryset.order_by().only("pk"), today=on)
     }

@@ -54,5 +54,5 @@ def work_out(premises_queryset, on):
     """{premises_id: Standing} for every premises of the queryset on day `on`: one query."""
     return {
         premises.pk: standing_from_figures({name: getattr(premises, name) for name in FIGURES})
-        for premises in readiness_figures(premises_queryset.order_by(), today=on)
+        for premises in readiness_figures(premises_queryset.order_by().only("pk"), today=on)
     }
