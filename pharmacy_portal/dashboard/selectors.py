@@ -222,37 +222,46 @@ class Headline:
 
 def headline(premises_queryset):
     """The dashboard's figures for a set of premises, summed from their stored standings:
-    three queries. Smartcard figures add up per premises, so a locum's card counts at
-    each premises they work at, as each area page shows it."""
+    three queries (the premises count, one pass over the standings grouped by area and
+    level, and the stale premises through their partial index). Smartcard figures add
+    up per premises, so a locum's card counts at each premises they work at, as each
+    area page shows it."""
     rows = PremisesStanding.objects.filter(premises__in=premises_queryset.order_by().values("pk"))
-    levels = {}
-    for area_key, level, count in rows.values_list("area", "level").annotate(n=Count("pk")):
-        levels.setdefault(area_key, {})[level] = count
     smartcards, eps, records = Q(area="smartcards"), Q(area="eps"), Q(area="records")
-    totals = rows.aggregate(
-        certificates_expired=Sum(_figure("certificates_expired"), filter=smartcards),
-        expiring_30=Sum(_figure("expiring_30"), filter=smartcards),
-        expiring_60=Sum(_figure("expiring_60"), filter=smartcards),
-        expiring_90=Sum(_figure("expiring_90"), filter=smartcards),
-        open_requests=Sum(_figure("open_requests"), filter=smartcards),
-        urgent_requests=Sum(_figure("urgent_requests"), filter=smartcards),
-        oldest_waiting_since=Min(KT("figures__oldest_raised_at"), filter=smartcards),
-        low_on_tokens=Count("pk", filter=eps & Q(figures__is_low=True)),
-        without_ready_pharmacist=Count(
+    sums = {
+        "certificates_expired": Sum(_figure("certificates_expired"), filter=smartcards),
+        "expiring_30": Sum(_figure("expiring_30"), filter=smartcards),
+        "expiring_60": Sum(_figure("expiring_60"), filter=smartcards),
+        "expiring_90": Sum(_figure("expiring_90"), filter=smartcards),
+        "open_requests": Sum(_figure("open_requests"), filter=smartcards),
+        "urgent_requests": Sum(_figure("urgent_requests"), filter=smartcards),
+        "low_on_tokens": Count("pk", filter=eps & Q(figures__is_low=True)),
+        "without_ready_pharmacist": Count(
             "pk", filter=records & Q(figures__has_ready_pharmacist=False)
         ),
-        worked_out_at=Max("worked_out_at"),
-        stale=Count("premises_id", filter=Q(stale=True), distinct=True),
+    }
+    groups = list(
+        rows.values("area", "level")
+        .annotate(
+            premises=Count("pk"),
+            oldest=Min(KT("figures__oldest_raised_at"), filter=smartcards),
+            latest=Max("worked_out_at"),
+            **sums,
+        )
+        .order_by()
     )
-    oldest = totals.pop("oldest_waiting_since")
-    worked_out_at = totals.pop("worked_out_at")
+    levels = {}
+    for group in groups:
+        levels.setdefault(group["area"], {})[group["level"]] = group["premises"]
+    oldest = min((g["oldest"] for g in groups if g["oldest"]), default=None)
     return Headline(
         premises_count=premises_queryset.count(),
         levels=levels,
         oldest_waiting_since=_parse_moment(oldest),
-        worked_out_at=worked_out_at,
+        worked_out_at=max((g["latest"] for g in groups if g["latest"]), default=None),
+        stale=rows.filter(stale=True).values("premises_id").distinct().count(),
         # Sums over no rows are None: an empty scope has nothing waiting.
-        **{name: value or 0 for name, value in totals.items()},
+        **{name: sum(g[name] or 0 for g in groups) for name in sums},
     )
 
 
