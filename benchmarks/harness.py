@@ -45,23 +45,32 @@ def _median_ms(fn, repeat, setup=None):
     return statistics.median(samples)
 
 
+def _both(*steps):
+    steps = [step for step in steps if step]
+    if not steps:
+        return None
+    return lambda: [step() for step in steps]
+
+
 def count_queries(fn):
     with CaptureQueriesContext(connection) as captured:
         fn()
     return len(captured.captured_queries)
 
 
-def compare(name, n, project, floor, *, repeat=DEFAULT_REPEAT, setup=None):
+def compare(name, n, project, floor, *, repeat=DEFAULT_REPEAT, setup=None, between=None):
     """Time `project` (the portal's code path) against `floor` and print one line.
 
     `setup`, when given, runs untimed before each run of `project` (for example to put
-    back the state a job starts from).
+    back the state a job starts from). `between`, when given, runs untimed before each
+    run of both (for example to vacuum what the previous run left, as autovacuum would
+    between two runs of a daily job).
     """
     if setup:
         setup()
     queries = count_queries(project)
-    project_ms = _median_ms(project, repeat, setup)
-    floor_ms = _median_ms(floor, repeat)
+    project_ms = _median_ms(project, repeat, _both(between, setup))
+    floor_ms = _median_ms(floor, repeat, between)
     ratio = project_ms / floor_ms if floor_ms else float("inf")
     print(
         f"bench {name} n={n} project_ms={project_ms:.1f} floor_ms={floor_ms:.1f} "
