@@ -14,22 +14,25 @@ same way:
 - export: the same join for every premises in scope, streamed through a server-side
   cursor into csv.writer with the same 12 columns.
 
-The portal's pages also check that the stored standings are current (one query) and
-render the full NHS.UK layout; the floors do neither, so they flatter nobody.
+Each floor is a bare view (benchmarks/urls.py) requested through the same test client
+as the portal's page, so both pass the same middleware (session, sign-in, two-factor,
+CSRF, headers) for the same user. The portal's pages also check that the stored
+standings are current (two queries) and render the full NHS.UK page with charts; the
+floors do neither, so they flatter nobody.
 """
 
 import csv
-import io
 from datetime import timedelta
 
 from django.db import connection
+from django.http import HttpResponse, StreamingHttpResponse
 from django.template import RequestContext, Template
-from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts import standings
 from accounts.models import Premises
 from benchmarks.scale import biggest_group, head_office_of_biggest_group, portal_admin
+from benchmarks.urls import floor_url
 
 TREND_WEEKS = 12
 AREA_KEYS = ("nhsmail", "smartcards", "eps", "records")
@@ -105,13 +108,6 @@ FLOOR_TABLE = Template(
 )
 
 
-def _request_for(user):
-    request = RequestFactory().get("/")
-    request.user = user
-    request.session = {}
-    return request
-
-
 def seed():
     """Nothing of its own: bench_standings stores every premises' standings and history
     once the areas' scale data is in."""
@@ -130,10 +126,8 @@ def _fetch(sql, params):
         return cursor.fetchall()
 
 
-def _floor_dashboard(organisation_ids, user):
-    request = _request_for(user)
-
-    def run():
+def _floor_dashboard(organisation_ids):
+    def view(request):
         scope, params = _scope(organisation_ids)
         today = timezone.localdate()
         days = [today - timedelta(weeks=k) for k in reversed(range(TREND_WEEKS))]
@@ -151,32 +145,32 @@ def _floor_dashboard(organisation_ids, user):
         region_sql = REGION_TREND_SQL.format(tally_scope=tally_scope)
         for region, day, level, n in _fetch(region_sql, {**params, "days": days}):
             regions.setdefault(region, {}).setdefault(day, {})[level] = n
-        FLOOR_DASHBOARD.render(
-            RequestContext(
-                request,
-                {
-                    "premises": premises[0][0],
-                    "counts": counts,
-                    "figures": figures,
-                    "trends": {
-                        area: {day: list(levels.values()) for day, levels in by_day.items()}
-                        for area, by_day in trends.items()
+        return HttpResponse(
+            FLOOR_DASHBOARD.render(
+                RequestContext(
+                    request,
+                    {
+                        "premises": premises[0][0],
+                        "counts": counts,
+                        "figures": figures,
+                        "trends": {
+                            area: {day: list(levels.values()) for day, levels in by_day.items()}
+                            for area, by_day in trends.items()
+                        },
+                        "regions": {
+                            region: {day: list(levels.values()) for day, levels in by_day.items()}
+                            for region, by_day in regions.items()
+                        },
                     },
-                    "regions": {
-                        region: {day: list(levels.values()) for day, levels in by_day.items()}
-                        for region, by_day in regions.items()
-                    },
-                },
+                )
             )
         )
 
-    return run
+    return view
 
 
-def _floor_table(organisation_ids, user):
-    request = _request_for(user)
-
-    def run():
+def _floor_table(organisation_ids):
+    def view(request):
         scope, params = _scope(organisation_ids)
         sql = ROWS_SQL.format(
             scope=scope, where="AND n.level = 'red'", order=f"{URGENCY}, p.name, p.id"
@@ -194,18 +188,26 @@ def _floor_table(organisation_ids, user):
             )
             for row in rows
         ]
-        FLOOR_TABLE.render(RequestContext(request, {"count": count, "rows": words}))
+        return HttpResponse(
+            FLOOR_TABLE.render(RequestContext(request, {"count": count, "rows": words}))
+        )
 
-    return run
+    return view
+
+
+class _Line:
+    """csv.writer's file: hands each written line back instead of keeping it."""
+
+    def write(self, line):
+        return line
 
 
 def _floor_export(organisation_ids):
-    def run():
+    def lines():
         scope, params = _scope(organisation_ids)
         sql = ROWS_SQL.format(scope=scope, where="", order="p.name, p.id")
         labels = [standings.area(key) for key in AREA_KEYS]
-        out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csv.writer(_Line())
         with connection.chunked_cursor() as cursor:
             cursor.execute(sql, params)
             while rows := cursor.fetchmany(2000):
@@ -214,9 +216,12 @@ def _floor_export(organisation_ids):
                     for index, area in enumerate(labels):
                         level, reason = row[5 + 2 * index], row[6 + 2 * index]
                         cells += [area.label_for(level), reason]
-                    writer.writerow(cells)
+                    yield writer.writerow(cells)
 
-    return run
+    def view(request):
+        return StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+
+    return view
 
 
 def measure(h):
@@ -230,25 +235,28 @@ def measure(h):
     everything = Premises.objects.count()
     head_office_client = h.client_for(head_office)
     admin_client = h.client_for(admin)
+    group_dashboard_floor = floor_url("dashboard-group", _floor_dashboard([group.pk]))
+    national_dashboard_floor = floor_url("dashboard-national", _floor_dashboard([]))
+    table_floor = floor_url("table-group", _floor_table([group.pk]))
     h.compare(
         "dashboard",
         group_size,
         lambda: h.get_ok(head_office_client, "/dashboard/"),
-        _floor_dashboard([group.pk], head_office),
+        lambda: h.get_ok(head_office_client, group_dashboard_floor),
         repeat=7,
     )
     h.compare(
         "dashboard_all",
         everything,
         lambda: h.get_ok(admin_client, "/dashboard/"),
-        _floor_dashboard([], admin),
+        lambda: h.get_ok(admin_client, national_dashboard_floor),
         repeat=7,
     )
     h.compare(
         "table",
         group_size,
         lambda: h.get_ok(head_office_client, "/dashboard/premises/?nhsmail=red&sort=eps"),
-        _floor_table([group.pk], head_office),
+        lambda: h.get_ok(head_office_client, table_floor),
         repeat=7,
     )
     # A 1,000-premises group and every premises: peak memory should not grow with rows.
@@ -256,18 +264,20 @@ def measure(h):
     thousand_organisation = thousand.first().organisation
     thousand_client = h.client_for(thousand_organisation.admins.first().user)
     export_url = "/dashboard/premises/?format=csv"
+    thousand_export_floor = floor_url("export-thousand", _floor_export([thousand_organisation.pk]))
+    national_export_floor = floor_url("export-national", _floor_export([]))
     h.compare(
         "export",
         thousand.count(),
         lambda: h.get_ok(thousand_client, export_url),
-        _floor_export([thousand_organisation.pk]),
+        lambda: h.get_ok(thousand_client, thousand_export_floor),
         repeat=5,
     )
     h.compare(
         "export",
         everything,
         lambda: h.get_ok(admin_client, export_url),
-        _floor_export([]),
+        lambda: h.get_ok(admin_client, national_export_floor),
         repeat=5,
     )
     h.memory("export", thousand.count(), lambda: h.get_ok(thousand_client, export_url))

@@ -9,9 +9,12 @@ Each area adds benchmarks/bench_<area>.py with two functions:
 
 Every figure is a median over repeated runs, printed beside a floor measured in the
 same run on the same data (a bare, hand-written query doing the same work), so runs on
-different machines compare by ratio. One line per measurement:
+different machines compare by ratio. The two sides run in alternating rounds, so load
+from elsewhere on the machine falls on both, and each line gives the fastest and slowest
+run of each side, so noise shows. One line per measurement:
 
     bench <name> n=<rows> project_ms=<median> floor_ms=<median> ratio=<p/f> queries=<count>
+          project_spread=<min>-<max> floor_spread=<min>-<max>
     bench <name> n=<rows> peak_mb=<megabytes>
 """
 
@@ -30,19 +33,34 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 DEFAULT_REPEAT = 7
 
 
-def _median_ms(fn, repeat, setup=None):
+def _timed_ms(fn, setup=None):
     if setup:
         setup()
-    fn()  # warm caches, connections and imports once, untimed
-    samples = []
-    for _ in range(repeat):
-        if setup:
-            setup()
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+    gc.collect()
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def _interleaved_ms(project, floor, repeat, project_setup=None, floor_setup=None):
+    """(project samples, floor samples): each side warmed once untimed, then run in
+    alternating rounds (project first in one round, floor first in the next), so a
+    burst of load from elsewhere on the machine falls on both sides alike."""
+    _timed_ms(project, project_setup)
+    _timed_ms(floor, floor_setup)
+    project_samples, floor_samples = [], []
+    for round_number in range(repeat):
+        if round_number % 2:
+            floor_samples.append(_timed_ms(floor, floor_setup))
+            project_samples.append(_timed_ms(project, project_setup))
+        else:
+            project_samples.append(_timed_ms(project, project_setup))
+            floor_samples.append(_timed_ms(floor, floor_setup))
+    return project_samples, floor_samples
+
+
+def _spread(samples):
+    return f"{min(samples):.1f}-{max(samples):.1f}"
 
 
 def _both(*steps):
@@ -69,12 +87,16 @@ def compare(name, n, project, floor, *, repeat=DEFAULT_REPEAT, setup=None, betwe
     if setup:
         setup()
     queries = count_queries(project)
-    project_ms = _median_ms(project, repeat, _both(between, setup))
-    floor_ms = _median_ms(floor, repeat, between)
+    project_samples, floor_samples = _interleaved_ms(
+        project, floor, repeat, _both(between, setup), between
+    )
+    project_ms = statistics.median(project_samples)
+    floor_ms = statistics.median(floor_samples)
     ratio = project_ms / floor_ms if floor_ms else float("inf")
     print(
         f"bench {name} n={n} project_ms={project_ms:.1f} floor_ms={floor_ms:.1f} "
-        f"ratio={ratio:.2f} queries={queries}",
+        f"ratio={ratio:.2f} queries={queries} project_spread={_spread(project_samples)} "
+        f"floor_spread={_spread(floor_samples)}",
         flush=True,
     )
     return ratio
