@@ -219,14 +219,30 @@ def _sql(selected, areas):
   SELECT d.premises_id, d.area, d.level
   FROM accounts_standingday d JOIN accounts_premises p ON p.id = d.premises_id
   WHERE d.day = %(on)s AND d.area IN {area_list}
-    AND p.organisation_id IN (SELECT organisation_id FROM sel)
-    AND d.premises_id NOT IN (SELECT id FROM sel)"""
-        tally_organisations = " AND t.organisation_id IN (SELECT organisation_id FROM sel)"
+    AND p.organisation_id IN (SELECT organisation_id FROM asked)
+    AND d.premises_id NOT IN (SELECT id FROM asked)
+    AND (p.closed_on IS NULL OR p.closed_on > %(on)s)"""
+        tally_organisations = " AND t.organisation_id IN (SELECT organisation_id FROM asked)"
     return f"""
 WITH
-sel AS (
-  SELECT p.id, p.organisation_id FROM accounts_premises p
+asked AS (
+  SELECT p.id, p.organisation_id, p.closed_on FROM accounts_premises p
   WHERE true{only("p.id")}
+),
+-- Premises closed on or before the day are left out, and their standing and the day's
+-- history dropped (standings._forget_closed).
+sel AS (
+  SELECT id, organisation_id FROM asked WHERE closed_on IS NULL OR closed_on > %(on)s
+),
+closed_standings_gone AS (
+  DELETE FROM accounts_premisesstanding
+  WHERE premises_id IN (SELECT id FROM asked WHERE closed_on <= %(on)s)
+  RETURNING 1
+),
+closed_days_gone AS (
+  DELETE FROM accounts_standingday
+  WHERE day = %(on)s AND premises_id IN (SELECT id FROM asked WHERE closed_on <= %(on)s)
+  RETURNING 1
 ),
 cur AS NOT MATERIALIZED (
   SELECT m.id, m.premises_id, m.user_id, m.job_role

@@ -692,6 +692,27 @@ def test_floor_equals_portal_for_some_areas_only(areas):
 @pytest.mark.postgres
 @needs_postgresql
 @pytest.mark.django_db
+@pytest.mark.parametrize("some", [False, True])
+def test_floor_equals_portal_with_closed_premises(some):
+    """A premises closed by the day loses its standing and the day's history on both
+    sides, and its organisation's tallies stop counting it; one closing later counts."""
+    built = build_edge_cases()
+    ids = [premises.pk for premises in built.values()]
+    on = today()
+    closed, closing_later = ids[1], ids[2]
+    Premises.objects.filter(pk=closed).update(closed_on=on - timedelta(days=3))
+    Premises.objects.filter(pk=closing_later).update(closed_on=on + timedelta(days=10))
+    portal = assert_floor_equals_portal(
+        on, premises_ids=ids[:4] if some else None, before=_stale_leftovers(ids, on)
+    )
+    assert not any(pk == closed for (pk, _) in portal[0])
+    assert not any(pk == closed and day == on for (pk, _, day) in portal[1])
+    assert any(pk == closing_later for (pk, _) in portal[0])
+
+
+@pytest.mark.postgres
+@needs_postgresql
+@pytest.mark.django_db
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_floor_equals_portal_on_random_premises(seed):
     made = build_random_world(seed)
