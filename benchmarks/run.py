@@ -31,11 +31,7 @@ def main():
     import django
 
     django.setup()
-    from django.conf import settings
     from django.core.management import call_command
-
-    # The floors of page benchmarks are bare views behind the portal's own middleware.
-    settings.ROOT_URLCONF = "benchmarks.urls"
     from django.db import connection
 
     from benchmarks import harness, scale
