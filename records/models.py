@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -25,12 +27,20 @@ class GuidanceStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+# A page is listed as due for review this many days before its review date.
+REVIEW_SOON_DAYS = 30
+
+
 class GuidancePageQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=GuidanceStatus.PUBLISHED)
 
     def past_review(self, today):
         return self.filter(review_by__lt=today)
+
+    def due_for_review(self, today):
+        """Pages past their review date or due within REVIEW_SOON_DAYS of today."""
+        return self.filter(review_by__lte=today + timedelta(days=REVIEW_SOON_DAYS))
 
 
 class GuidancePage(models.Model):

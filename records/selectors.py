@@ -142,6 +142,19 @@ def guidance_version_changes(version):
     return lines
 
 
+def guidance_due_for_review(user, today=None):
+    """Pages (drafts too) past their review date or due within REVIEW_SOON_DAYS, soonest
+    first, for whoever maintains guidance (EDIT_GUIDANCE); none for anyone else."""
+    if not can_edit_guidance(user):
+        return GuidancePage.objects.none()
+    return (
+        GuidancePage.objects.due_for_review(today or timezone.localdate())
+        .select_related("updated_by")
+        .defer("body", "search_vector")
+        .order_by("review_by", "title")
+    )
+
+
 def guidance_past_review(user, today=None):
     if not can_edit_guidance(user):
         return GuidancePage.objects.none()
@@ -386,6 +399,8 @@ def home_panel(user, *, today=None):
         organisations = list(
             Organisation.objects.filter(pk__in=scope.admin_organisation_ids).order_by("name")
         )
-    past_review = list(guidance_past_review(user, today).only("slug", "title", "review_by"))
-    panel = HomePanel(managed, organisations, past_review)
+    due = list(
+        guidance_due_for_review(user, today).select_related(None).only("slug", "title", "review_by")
+    )
+    panel = HomePanel(managed, organisations, due)
     return panel or None

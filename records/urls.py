@@ -5,6 +5,11 @@ from . import views
 urlpatterns = [
     path("guidance/", views.guidance_list, name="guidance_list"),
     path("guidance/new/", views.guidance_create, name="guidance_create"),
+    path(
+        "guidance/due-for-review/",
+        views.guidance_due_for_review,
+        name="guidance_due_for_review",
+    ),
     path("guidance/<slug:slug>/", views.guidance_page, name="guidance_page"),
     path("guidance/<slug:slug>/edit/", views.guidance_edit, name="guidance_edit"),
     path("guidance/<slug:slug>/history/", views.guidance_history, name="guidance_history"),

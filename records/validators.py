@@ -9,7 +9,7 @@ GPHC_NUMBER_REGEX = r"^[0-9]{7}$"
 SLUG_REGEX = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 # Words the guidance URLs use after /guidance/, so no page can be given them as a slug.
-RESERVED_SLUGS = frozenset({"new", "search", "edit", "history"})
+RESERVED_SLUGS = frozenset({"new", "search", "edit", "history", "due-for-review"})
 
 
 def normalise_gphc_number(value):

@@ -22,6 +22,7 @@ from .forms import (
     GuidanceSearchForm,
     ReadinessForm,
 )
+from .models import REVIEW_SOON_DAYS
 from .readiness import is_eligible, not_eligible_reason
 from .rendering import render_markdown
 
@@ -65,6 +66,16 @@ def _guidance_fields(form):
     data = dict(form.cleaned_data)
     data.pop("version", None)
     return data
+
+
+def guidance_due_for_review(request):
+    if not selectors.can_edit_guidance(request.user):
+        raise Http404
+    context = {
+        "pages": list(selectors.guidance_due_for_review(request.user)),
+        "soon_days": REVIEW_SOON_DAYS,
+    }
+    return render(request, "records/guidance_due.html", context)
 
 
 @require_http_methods(["GET", "POST"])

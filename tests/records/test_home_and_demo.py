@@ -36,8 +36,9 @@ class TestHomePanel:
         GuidancePage.objects.all().delete()
         GuidancePageFactory(title="Stale page", review_by=datetime.date(2020, 1, 1))
         html = client_for("portal_admin").get(reverse("home")).content.decode()
-        assert "1 guidance page is past its review date" in html
+        assert "1 guidance page is due for review" in html
         assert "Stale page" in html
+        assert "overdue since 1 January 2020" in html
 
     def test_everyone_has_a_guidance_link(self, world, client_for):
         for role in ["staff", "unlocker", "head_office"]:

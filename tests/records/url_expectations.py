@@ -22,6 +22,7 @@ EXPECTATIONS = {
     "guidance_list": Expect(None, EVERYONE, outsider=200),
     "guidance_page": Expect(published_page, EVERYONE, outsider=200),
     "guidance_create": Expect(None, PORTAL_ADMIN),
+    "guidance_due_for_review": Expect(None, PORTAL_ADMIN),
     "guidance_edit": Expect(published_page, PORTAL_ADMIN),
     "guidance_history": Expect(published_page, PORTAL_ADMIN),
     "guidance_version": Expect(first_version, PORTAL_ADMIN),
