@@ -18,6 +18,7 @@ from accounts import audit
 from accounts.models import AuditEvent, Invitation, Membership, hash_invitation_token
 
 from ..models import ImportRow
+from .sql import in_list
 
 
 def _event(*, actor, action, obj, premises, changes):
@@ -216,7 +217,8 @@ def invitations_from_rows(*, actor, run, row_ids, now, expires):
     invitation = Invitation._meta.db_table
     premises = connection.ops.quote_name("accounts_premises")
     rows = connection.ops.quote_name(ImportRow._meta.db_table)
-    marks = ", ".join(["%s"] * len(row_ids))
+    chosen, chosen_params = in_list("r.id", row_ids)
+    linked, linked_params = in_list(f"{rows}.id", row_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {invitation} (email, full_name, premises_id, job_role, is_manager, "
@@ -226,13 +228,13 @@ def invitations_from_rows(*, actor, run, row_ids, now, expires):
             f"{_cleaned('start_date', 'date')}, {_cleaned('end_date', 'date')}, %s, "
             f"%s || CAST(r.id AS TEXT), %s, %s "
             f"FROM {rows} r JOIN {premises} p "
-            f"ON p.ods_code = {_cleaned('premises_ods_code')} WHERE r.id IN ({marks})",
-            [actor.pk, UNSENT_TOKEN_PREFIX, now, expires, *row_ids],
+            f"ON p.ods_code = {_cleaned('premises_ods_code')} WHERE {chosen}",
+            [actor.pk, UNSENT_TOKEN_PREFIX, now, expires, *chosen_params],
         )
         cursor.execute(
             f"UPDATE {rows} SET invitation_id = i.id FROM {invitation} i "
-            f"WHERE i.token_hash = %s || CAST({rows}.id AS TEXT) AND {rows}.id IN ({marks})",
-            [UNSENT_TOKEN_PREFIX, *row_ids],
+            f"WHERE i.token_hash = %s || CAST({rows}.id AS TEXT) AND {linked}",
+            [UNSENT_TOKEN_PREFIX, *linked_params],
         )
         _invitation_events(cursor, actor, run, row_ids, now)
 
@@ -270,14 +272,14 @@ def _invitation_events(cursor, actor, run, row_ids, now):
                 model_field.get_db_prep_save(getattr(template, model_field.attname), connection)
             )
     rows = connection.ops.quote_name(ImportRow._meta.db_table)
-    marks = ", ".join(["%s"] * len(row_ids))
+    chosen, chosen_params = in_list("r.id", row_ids)
     cursor.execute(
         f"INSERT INTO {AuditEvent._meta.db_table} ({', '.join(columns)}) "
         f"SELECT {', '.join(values)} FROM {rows} r "
         f"JOIN {Invitation._meta.db_table} i ON i.id = r.invitation_id "
-        f"JOIN accounts_premises p ON p.id = i.premises_id WHERE r.id IN ({marks}) "
+        f"JOIN accounts_premises p ON p.id = i.premises_id WHERE {chosen} "
         "ORDER BY r.number",
-        [*params, *row_ids],
+        [*params, *chosen_params],
     )
 
 

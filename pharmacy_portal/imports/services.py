@@ -3,12 +3,14 @@
 full staff list leaves out. Each checks permission and writes audit events.
 """
 
+import json
 from collections import Counter
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 
@@ -27,6 +29,9 @@ from .kinds import kind_for
 Status = ImportRun.Status
 Action = ImportRow.Action
 CHUNK = 1000
+# Applying holds only each row's cleaned values, not its cells and outcome: bigger chunks
+# mean fewer statements for the same memory.
+APPLY_CHUNK = 5000
 # bulk_update writes one CASE per field with a branch per row: small batches keep each
 # statement cheap for the database to evaluate.
 UPDATE_BATCH = 100
@@ -113,30 +118,66 @@ def import_upload(*, actor, organisation, kind, uploaded_file, is_full_staff_lis
 
 
 def _stage(run, spec, fields, rows):
+    """Store the file's rows in ImportRow, CHUNK at a time. Returns how many."""
     batch, total = [], 0
     for row in rows:
         data = spec.row_data(fields, row.cells)
-        batch.append(ImportRow(run=run, number=row.number, data=data, key=spec.key(data)[:300]))
+        batch.append((row.number, data, spec.key(data)[:300]))
         total += 1
         if len(batch) >= CHUNK:
-            ImportRow.objects.bulk_create(batch)
+            _rows_insert(run, batch)
             batch = []
-    ImportRow.objects.bulk_create(batch)
+    _rows_insert(run, batch)
     return total
+
+
+def _rows_insert(run, batch):
+    """Insert staged rows: PostgreSQL's COPY (bulk_create's quoting of every value into
+    the statement took half the upload), else bulk_create."""
+    if not batch:
+        return
+    if connection.vendor != "postgresql":
+        ImportRow.objects.bulk_create(
+            [ImportRow(run=run, number=n, data=data, key=key) for n, data, key in batch]
+        )
+        return
+    table = connection.ops.quote_name(ImportRow._meta.db_table)
+    with connection.cursor() as cursor:
+        copy_sql = f"COPY {table} (run_id, number, data, key, action, changes, errors) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            for number, data, key in batch:
+                copy.write_row((run.pk, number, json.dumps(data), key, "", "{}", "[]"))
 
 
 # --- Check: the preview ------------------------------------------------------------------
 
 
-def _chunks(run, fields=("id", "number", "data", "key")):
-    """The run's rows in order, CHUNK at a time: memory stays flat whatever the file."""
+@dataclass
+class Staged:
+    """A staged row as checking and applying read it: plain values, not a model instance
+    (building 100,000 of those cost a fifth of an apply)."""
+
+    pk: int
+    number: int
+    key: str
+    data: dict = None
+    cleaned: dict = None
+    action: str = ""
+    changes: dict = None
+    errors: list = None
+    invitation_id: int = None
+
+
+def _chunks(run, fields=("data",), size=CHUNK):
+    """The run's rows in order, `size` at a time: memory stays flat whatever the file."""
     last = 0
     while True:
-        chunk = list(
-            ImportRow.objects.filter(run=run, number__gt=last)
+        chunk = [
+            Staged(pk, number, key, **dict(zip(fields, rest, strict=True)))
+            for pk, number, key, *rest in ImportRow.objects.filter(run=run, number__gt=last)
             .order_by("number")
-            .only(*fields)[:CHUNK]
-        )
+            .values_list("id", "number", "key", *fields)[:size]
+        ]
         if not chunk:
             return
         yield chunk
@@ -190,6 +231,31 @@ def _check_chunk(spec, run, chunk, ctx, duplicates):
     return items, steps
 
 
+def _rows_record_outcome(rows):
+    """Store each row's action, changes, errors and cleaned values: one UPDATE ... FROM
+    (VALUES ...) for the chunk. bulk_update would build a CASE branch per row and field,
+    which took two thirds of checking a file."""
+    table = connection.ops.quote_name(ImportRow._meta.db_table)
+    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+    params = []
+    for row in rows:
+        params += [
+            row.pk,
+            row.action,
+            json.dumps(row.changes),
+            json.dumps(row.errors),
+            None if row.cleaned is None else json.dumps(row.cleaned),
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET action = v.column2, changes = v.column3{cast}, "
+            f"errors = v.column4{cast}, cleaned = v.column5{cast} "
+            f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
+            params,
+        )
+
+
 def _stored_chunk(spec, chunk, ctx):
     """The apply's classify of rows the check passed, from their stored cleaned values:
     the cells are not checked again. Raises ImportStale for a row the check did not pass."""
@@ -214,9 +280,7 @@ def import_check(*, run_id):
     done = 0
     for chunk in _chunks(run):
         _check_chunk(spec, run, chunk, ctx, duplicates)
-        ImportRow.objects.bulk_update(
-            chunk, ["action", "changes", "errors", "cleaned"], batch_size=UPDATE_BATCH
-        )
+        _rows_record_outcome(chunk)
         done += len(chunk)
         progress_set(run.pk, done, run.total_rows)
     counts = Counter(
@@ -292,7 +356,7 @@ def _apply(actor, run_id):
     ctx = spec.context(run)
     counts = Counter()
     done = 0
-    for chunk in _chunks(run, fields=("id", "number", "key", "cleaned")):
+    for chunk in _chunks(run, fields=("cleaned",), size=APPLY_CHUNK):
         items, steps = _stored_chunk(spec, chunk, ctx)
         if any(row.action == Action.ERROR for row, _ in items):
             raise ImportStale
