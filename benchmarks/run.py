@@ -42,6 +42,10 @@ def main():
         for info in pkgutil.iter_modules([str(HERE)])
         if info.name.startswith("bench_")
     ]
+    only = set(sys.argv[1:])
+    if only:
+        # `python benchmarks/run.py imports`: seed and measure only the modules named.
+        modules = [m for m in modules if m.__name__.removeprefix("benchmarks.bench_") in only]
     started = time.perf_counter()
     if scale.seed_scale():
         print(f"seeded accounts scale data in {time.perf_counter() - started:.0f}s", flush=True)
@@ -51,10 +55,8 @@ def main():
             print(f"seeded {module.__name__} in {time.perf_counter() - started:.0f}s", flush=True)
     scale.refresh_planner_statistics()
     print(f"database: {connection.vendor}", flush=True)
-    only = set(sys.argv[1:])
     for module in modules:
-        if not only or module.__name__.removeprefix("benchmarks.bench_") in only:
-            module.measure(harness)
+        module.measure(harness)
 
 
 if __name__ == "__main__":
