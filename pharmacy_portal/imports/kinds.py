@@ -620,6 +620,7 @@ class StaffKind(ImportKind):
             row.changes = _changes(current, wanted)
             row.action = Action.CHANGE if row.changes else Action.UNCHANGED
             if row.changes:
+                _name_kept(row, user, cleaned)
                 return StaffStep("update", row, cleaned, premises, user, membership, fields=wanted)
             return None
         if cleaned["end_date"] and cleaned["end_date"] <= today:
@@ -638,6 +639,7 @@ class StaffKind(ImportKind):
                 return None
             row.action = Action.ADD
             row.changes = _new_membership_changes(cleaned, premises, today)
+            _name_kept(row, user, cleaned)
             return StaffStep("add", row, cleaned, premises, user)
         invitation = invitations.get((cleaned["email"], premises.pk))
         wanted["start_date"] = cleaned["start_date"]
@@ -665,6 +667,20 @@ class StaffKind(ImportKind):
 
     def apply(self, *, actor, run, steps, ctx):
         bulk.staff_steps_apply(actor=actor, run=run, steps=steps)
+
+
+def _name_kept(row, user, cleaned):
+    """Say in the preview when the file gives someone on the portal another name: an
+    import does not change it (each person keeps their own name up to date)."""
+    if not _same_words(user.full_name, cleaned["full_name"]):
+        row.changes["full_name"] = [
+            user.full_name,
+            f"{cleaned['full_name']} (not changed: people change their own name on the portal)",
+        ]
+
+
+def _same_words(a, b):
+    return " ".join((a or "").split()).casefold() == " ".join((b or "").split()).casefold()
 
 
 def _new_membership_changes(cleaned, premises, today):

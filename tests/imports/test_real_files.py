@@ -464,3 +464,20 @@ def test_preview_names_columns_as_the_template_does_and_past_tense_once_applied(
     outcome = b"".join(response.streaming_content).decode()
     assert "Full name: - -> Nia New" in outcome
     assert AuditEvent.objects.filter(action="invitation.created").exists()
+
+
+def test_a_name_the_import_does_not_change_is_said_in_the_preview(
+    world, django_capture_on_commit_callbacks
+):
+    ods = world.second_premises.ods_code
+    rows = [[world.staff.email, "Samantha Staff", ods, "Dispenser", "", "", ""]]
+    run = staff_upload(world.head_office, world.premises.organisation, rows)
+    added = ImportRow.objects.get(run=run, action="add")
+    assert added.changes["full_name"] == [
+        "Sam Staff",
+        "Samantha Staff (not changed: people change their own name on the portal)",
+    ]
+    apply(run, world, django_capture_on_commit_callbacks)
+    world.staff.refresh_from_db()
+    assert world.staff.full_name == "Sam Staff"
+    assert Membership.objects.filter(user=world.staff, premises=world.second_premises).exists()
