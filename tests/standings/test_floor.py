@@ -21,9 +21,11 @@ from django.utils import timezone
 
 from accounts import standings
 from accounts.models import Premises, PremisesStanding, StandingDay, StandingTally
+from benchmarks.bench_nhsmail import compliance_floor
 from benchmarks.standings_floor import refresh_floor
 from eps.models import StockMovement, TokenOrder, TokenSettings
-from nhsmail.models import PersonalAccount
+from nhsmail.models import ComplianceAlertState, PersonalAccount
+from nhsmail.services import compliance_refresh
 from records.models import ScrRole
 from records.readiness import training_refresh_cutoff
 from smartcards.models import SmartcardRequest
@@ -687,6 +689,83 @@ def test_floor_equals_portal_for_some_areas_only(areas):
     assert refreshed == {(pk, area) for pk in ids[:5] for area in areas}
     with pytest.raises(KeyError):
         refresh_floor(on=on, areas=["no such area"])
+
+
+def _alert_states():
+    return {
+        row[0]: row[1:]
+        for row in ComplianceAlertState.objects.values_list(
+            "premises_id", "status", "since", "last_notified_on"
+        )
+    }
+
+
+@pytest.mark.postgres
+@needs_postgresql
+@pytest.mark.django_db
+def test_compliance_floor_records_the_alert_states_the_portal_records():
+    """bench compliance's floor: NHSmail standings and alert states as the daily job
+    writes them, from states that are missing, changed, and red and due a reminder."""
+    built = build_edge_cases()
+    ids = [premises.pk for premises in built.values()]
+    on = today()
+    long_ago = on - timedelta(days=30)
+    levels = {
+        pk: standing.level
+        for pk, standing in standings.standings_work_out(ids, areas=["nhsmail"], on=on)[
+            "nhsmail"
+        ].items()
+    }
+    red = [pk for pk in ids if levels[pk] == "red"]
+    amber = [pk for pk in ids if levels[pk] == "amber"]
+    green = [pk for pk in ids if levels[pk] == "green"]
+    assert len(red) >= 4 and amber and green
+    states = [
+        # Red and due its weekly reminder (exactly a week), red and told two days ago,
+        # red and told long ago, red that was green (a change), amber unchanged, green
+        # that was amber (a recovery); every other premises has no state yet.
+        ComplianceAlertState(
+            premises_id=red[0],
+            status="red",
+            since=long_ago,
+            last_notified_on=on - timedelta(days=7),
+        ),
+        ComplianceAlertState(
+            premises_id=red[1],
+            status="red",
+            since=long_ago,
+            last_notified_on=on - timedelta(days=2),
+        ),
+        ComplianceAlertState(
+            premises_id=red[2], status="red", since=long_ago, last_notified_on=long_ago
+        ),
+        ComplianceAlertState(premises_id=red[3], status="green", since=long_ago),
+        ComplianceAlertState(
+            premises_id=amber[0], status="amber", since=long_ago, last_notified_on=long_ago
+        ),
+        ComplianceAlertState(
+            premises_id=green[0], status="amber", since=long_ago, last_notified_on=long_ago
+        ),
+    ]
+
+    def start():
+        ComplianceAlertState.objects.all().delete()
+        ComplianceAlertState.objects.bulk_create(states)
+
+    start()
+    compliance_refresh(on=on, baseline=True)
+    portal = _alert_states()
+    start()
+    written = compliance_floor(on)
+    assert _alert_states() == portal
+    assert len(portal) == len(ids)
+    assert portal[red[0]] == ("red", long_ago, on)  # reminded today
+    assert portal[red[1]] == ("red", long_ago, on - timedelta(days=2))
+    assert portal[red[3]] == ("red", on, on)  # changed today
+    assert portal[green[0]] == ("green", on, on)
+    assert portal[amber[0]] == ("amber", long_ago, long_ago)
+    untouched = {red[1], amber[0]}
+    assert {pk for pk, _ in written} == set(ids) - untouched
 
 
 @pytest.mark.postgres
