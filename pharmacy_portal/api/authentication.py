@@ -5,6 +5,7 @@ the API scopes every read through that person's permissions and the token's orga
 so it sees exactly what the web pages would show them there.
 """
 
+import structlog
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -47,6 +48,9 @@ class ApiTokenAuthentication(BaseAuthentication):
                 "Create a new token."
             )
         services.token_touch(api_token)
+        structlog.contextvars.bind_contextvars(
+            user_id=user.pk, organisation=str(api_token.organisation_id)
+        )
         return user, api_token
 
     def authenticate_header(self, request):

@@ -204,4 +204,7 @@ class TokenOrderSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
+    """The one error shape (pharmacy_portal.api.errors)."""
+
     detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))

@@ -1,9 +1,11 @@
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.permissions import AllowAny
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import IsAuthenticated
 
-from . import views, web
+from . import errors, views, web
+from .authentication import ApiTokenAuthentication
 
 
 class ApiIdConverter:
@@ -36,9 +38,12 @@ urlpatterns = [
     path("api/docs/", web.api_docs, name="api_docs"),
     path(
         "api/v1/schema/",
+        # Signed-in people (the docs page reads it) or an API token; not anonymous callers.
         login_not_required(
             SpectacularAPIView.as_view(
-                authentication_classes=[], permission_classes=[AllowAny], throttle_classes=[]
+                authentication_classes=[ApiTokenAuthentication, SessionAuthentication],
+                permission_classes=[IsAuthenticated],
+                throttle_classes=[],
             )
         ),
         name="api_schema",
@@ -60,4 +65,7 @@ urlpatterns = [
     ),
     path("api/v1/eps/stock/", api(views.TokenStockList), name="api_eps_stock"),
     path("api/v1/eps/orders/", api(views.TokenOrderList), name="api_eps_orders"),
+    # Anything else under /api/ (a mistyped path, an id that is not a number) answers the
+    # API's JSON 404, not the portal's HTML page.
+    re_path(r"^api/", login_not_required(errors.not_found), name="api_not_found"),
 ]

@@ -1,6 +1,7 @@
 """The head-office JSON API. Thin: parse, call one selector or service, answer JSON."""
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -96,7 +97,9 @@ def _compliance(premises_list):
 
 
 UPDATED_SINCE = OpenApiParameter(
-    "updated_since", str, description="ISO 8601 date and time: only what changed since then"
+    "updated_since",
+    OpenApiTypes.DATETIME,
+    description="ISO 8601 date and time: only what changed since then",
 )
 
 
@@ -130,7 +133,11 @@ class PremisesDetail(GenericAPIView):
     tags=["staff"],
     parameters=[
         UPDATED_SINCE,
-        OpenApiParameter("premises", int, description="Only this premises' staff"),
+        OpenApiParameter(
+            "premises",
+            {"type": "integer", "minimum": 1, "maximum": s.MAX_ID},
+            description="Only this premises' staff",
+        ),
         OpenApiParameter("current", bool, description="true: only current; false: only ended"),
     ],
 )

@@ -34,8 +34,11 @@ def staff_membership(world):
 EXPECTATIONS = {
     "api_token_list": Expect(own_organisation, HEAD_OFFICE),
     "api_token_revoke": Expect(a_token, HEAD_OFFICE),
-    "api_docs": Expect(None, EVERYONE, anonymous=200, outsider=200),
-    "api_schema": Expect(None, EVERYONE, anonymous=200, outsider=200),
+    # The docs and schema need a signed-in person (or, for the schema, an API token).
+    "api_docs": Expect(None, EVERYONE, outsider=200),
+    "api_schema": Expect(None, EVERYONE, anonymous=401, outsider=200),
+    # Any other path under /api/ answers the API's JSON 404, whoever asks.
+    "api_not_found": Expect(None, NOBODY, anonymous=404),
     "api_premises_list": Expect(None, NOBODY, **TOKEN_ONLY),
     "api_premises_detail": Expect(own_premises, NOBODY, **TOKEN_ONLY),
     "api_membership_list": Expect(None, NOBODY, **TOKEN_ONLY),
