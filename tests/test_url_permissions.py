@@ -66,3 +66,10 @@ def test_url_as_every_role(name, world):
     # A manager in another organisation: this organisation's ids must look like they do not exist.
     outsider = sign_in(Client(), world.other_manager).get(url)
     assert_status(outsider, expected.outsider, f"{url} as another organisation's manager")
+    if expected.kwargs:
+        # The same object's actions: a POST-only button says what it does to an outsider,
+        # so a new action cannot slip past tests/hostile/test_cross_organisation.py.
+        outsider = sign_in(Client(), world.other_manager).post(url, {"confirm": "yes"})
+        assert_status(
+            outsider, expected.post_by_outsider(), f"POST {url} as another organisation's manager"
+        )

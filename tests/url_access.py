@@ -20,6 +20,13 @@ class Expect:
     anonymous: int | str = LOGIN
     # what a manager of another organisation gets; for object URLs it must be 404
     outsider: int | str = 404
+    # what a POST from a manager of another organisation gets, for URLs naming an object:
+    # 404 for an action on this organisation's object (a POST-only button answers 405 to
+    # a GET, so it says so here), 405 where the view takes no POST. None: as `outsider`.
+    outsider_post: int | str | None = None
+
+    def post_by_outsider(self):
+        return self.outsider if self.outsider_post is None else self.outsider_post
 
 
 def own_premises(world):

@@ -32,7 +32,7 @@ EXPECTATIONS = {
     "tokens_order_create": Expect(own_premises, TOKEN_VIEWERS),
     "tokens_orderers": Expect(own_premises, TOKEN_VIEWERS),
     # Removing is a POST from the orderers page: a GET is refused whoever asks, for any id.
-    "tokens_orderer_remove": Expect(orderer, NOBODY, denied=405, outsider=405),
+    "tokens_orderer_remove": Expect(orderer, NOBODY, denied=405, outsider=405, outsider_post=404),
     "tokens_order_detail": Expect(draft_order, TOKEN_VIEWERS),
     "tokens_order_place": Expect(draft_order, TOKEN_MANAGERS),
     "tokens_order_expected_delivery": Expect(placed_order, TOKEN_MANAGERS),

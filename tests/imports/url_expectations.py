@@ -35,13 +35,13 @@ EXPECTATIONS = {
     "import_progress": Expect(a_run, HEAD_OFFICE),
     "import_rows_csv": Expect(a_run, HEAD_OFFICE),
     # POST only: a GET is refused before anything is looked up.
-    "import_confirm": Expect(a_run, NOBODY, denied=405, outsider=405),
-    "import_discard": Expect(a_run, NOBODY, denied=405, outsider=405),
+    "import_confirm": Expect(a_run, NOBODY, denied=405, outsider=405, outsider_post=404),
+    "import_discard": Expect(a_run, NOBODY, denied=405, outsider=405, outsider_post=404),
     "import_end_missing": Expect(a_full_staff_run, HEAD_OFFICE),
     # The ODS reconciliation covers every organisation's premises: portal admins only.
     "ods_home": Expect(None, PORTAL_ADMIN),
     "ods_reconciliation": Expect(a_reconciliation, PORTAL_ADMIN),
     "ods_add": Expect(a_reconciliation, PORTAL_ADMIN),
-    "ods_apply": Expect(a_reconciliation, NOBODY, denied=405, outsider=405),
-    "ods_discard": Expect(a_reconciliation, NOBODY, denied=405, outsider=405),
+    "ods_apply": Expect(a_reconciliation, NOBODY, denied=405, outsider=405, outsider_post=404),
+    "ods_discard": Expect(a_reconciliation, NOBODY, denied=405, outsider=405, outsider_post=404),
 }

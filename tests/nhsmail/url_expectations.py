@@ -53,8 +53,12 @@ EXPECTATIONS = {
     "nhsmail_account_confirm": Expect(staff_account, frozenset({"staff"}) | MANAGERS),
     "nhsmail_my_account": Expect(None, EVERYONE, outsider=200),
     # POST only: a GET is refused before anything is looked up.
-    "nhsmail_request_advance": Expect(staff_request, frozenset(), denied=405, outsider=405),
+    "nhsmail_request_advance": Expect(
+        staff_request, frozenset(), denied=405, outsider=405, outsider_post=404
+    ),
     "nhsmail_request_live": Expect(submitted_staff_request, MANAGERS),
     "nhsmail_organisation": Expect(own_organisation, frozenset({"head_office", "portal_admin"})),
-    "nhsmail_check_now": Expect(own_organisation, frozenset(), denied=405, outsider=405),
+    "nhsmail_check_now": Expect(
+        own_organisation, frozenset(), denied=405, outsider=405, outsider_post=404
+    ),
 }

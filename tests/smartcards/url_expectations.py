@@ -48,8 +48,12 @@ EXPECTATIONS = {
         staff_request, frozenset({"staff", "manager", "portal_admin"})
     ),
     # Buttons, not pages: POST only.
-    "smartcard_request_claim": Expect(staff_request, NOBODY, denied=405, outsider=405),
-    "smartcard_request_release": Expect(staff_request, NOBODY, denied=405, outsider=405),
+    "smartcard_request_claim": Expect(
+        staff_request, NOBODY, denied=405, outsider=405, outsider_post=404
+    ),
+    "smartcard_request_release": Expect(
+        staff_request, NOBODY, denied=405, outsider=405, outsider_post=404
+    ),
     # The claimer gets the form; a portal admin a page saying who holds the claim.
     "smartcard_request_resolve": Expect(claimed_request, UNLOCKERS),
     "smartcard_request_decline": Expect(claimed_request, UNLOCKERS),
