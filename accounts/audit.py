@@ -6,23 +6,41 @@ describes commit together or not at all.
 
 import contextlib
 import contextvars
+from dataclasses import dataclass
 
-_request_id = contextvars.ContextVar("request_id", default="")
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What every audit event written during one web request carries about it."""
+
+    request_id: str = ""
+    client_address: str | None = None
+
+
+_NO_REQUEST = RequestContext()
+_request = contextvars.ContextVar("audit_request", default=None)
 
 
 @contextlib.contextmanager
-def bind_request_id(request_id):
-    token = _request_id.set(request_id)
+def bind_request(request_id, client_address=None):
+    """Stamp audit events written inside the block with this request id and client address."""
+    token = _request.set(RequestContext(request_id, client_address or None))
     try:
         yield
     finally:
-        _request_id.reset(token)
+        _request.reset(token)
+
+
+def current_request_context():
+    """The RequestContext bound by the request being served (empty outside a request)."""
+    return _request.get() or _NO_REQUEST
 
 
 def audit_event(*, actor, action, obj=None, premises=None, organisation=None, changes=None):
     """One audit event, built but not saved: for services that bulk-insert many at once.
 
-    actor is a User, or a string naming a system job ("nhsmail compliance job").
+    actor is a User, a string naming a system job ("nhsmail compliance job"), or None for
+    someone not signed in (a failed sign-in).
     """
     from .models import AuditEvent, User
 
@@ -31,9 +49,16 @@ def audit_event(*, actor, action, obj=None, premises=None, organisation=None, ch
     else:
         organisation_id = premises.organisation_id if premises is not None else None
     is_person = isinstance(actor, User)
+    if is_person:
+        actor_label = str(actor)
+    elif actor is None:
+        actor_label = "not signed in"
+    else:
+        actor_label = f"system: {actor}"
+    context = current_request_context()
     return AuditEvent(
         actor=actor if is_person else None,
-        actor_label=str(actor) if is_person else f"system: {actor}",
+        actor_label=actor_label,
         action=action,
         object_type=obj._meta.label if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
@@ -41,7 +66,8 @@ def audit_event(*, actor, action, obj=None, premises=None, organisation=None, ch
         organisation_id=organisation_id,
         premises=premises,
         changes=changes or {},
-        request_id=_request_id.get(),
+        request_id=context.request_id,
+        client_address=context.client_address,
     )
 
 
@@ -66,7 +92,7 @@ def audit_record_many(*, actor, action, rows):
     """
     from .models import AuditEvent
 
-    request_id = _request_id.get()
+    context = current_request_context()
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
@@ -78,7 +104,8 @@ def audit_record_many(*, actor, action, rows):
                 premises_id=premises_id,
                 organisation_id=organisation_id,
                 changes=changes,
-                request_id=request_id,
+                request_id=context.request_id,
+                client_address=context.client_address,
             )
             for premises_id, organisation_id, object_repr, changes in rows
         ],

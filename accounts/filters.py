@@ -3,6 +3,7 @@ from django import forms
 
 from .audit_labels import action_choices
 from .models import AuditEvent
+from .security import SECURITY_ACTIONS
 from .widgets import NHSDateField
 
 
@@ -12,7 +13,19 @@ class NHSDateFilter(django_filters.DateFilter):
     field_class = NHSDateField
 
 
+class AddressFilter(django_filters.CharFilter):
+    """An IP address, checked as one before it reaches the database."""
+
+    field_class = forms.GenericIPAddressField
+
+
 class AuditEventFilter(django_filters.FilterSet):
+    security = django_filters.BooleanFilter(
+        label="Security events only",
+        help_text="Failed sign-ins, lockouts, two-factor codes and refused pages",
+        method="filter_security",
+        widget=forms.CheckboxInput,
+    )
     action = django_filters.ChoiceFilter(
         label="What happened",
         choices=action_choices,
@@ -40,6 +53,17 @@ class AuditEventFilter(django_filters.FilterSet):
         help_text="For example, 27 3 2026",
     )
 
+    client_address = AddressFilter(
+        label="Client address",
+        help_text="The IP address a request came from, for example 203.0.113.7",
+    )
+    request_id = django_filters.CharFilter(
+        label="Request id", help_text="From X-Request-ID or a log line", max_length=64
+    )
+
     class Meta:
         model = AuditEvent
         fields = []
+
+    def filter_security(self, queryset, name, value):
+        return queryset.filter(action__in=SECURITY_ACTIONS) if value else queryset

@@ -1,8 +1,8 @@
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.http import HttpResponseRedirect
 from django_otp import user_has_device
 
+from .next_url import with_next
 from .permissions import scope_for
 
 
@@ -37,4 +37,4 @@ class TwoFactorRequiredMiddleware:
         if not scope_for(user).needs_two_factor:
             return None
         target = "two_factor_verify" if user_has_device(user) else "two_factor_setup"
-        return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return HttpResponseRedirect(with_next(target, request.get_full_path()))

@@ -282,8 +282,10 @@ class Invitation(models.Model):
 class AuditEvent(models.Model):
     """Append-only record of every write that matters.
 
-    Services write these explicitly. On PostgreSQL a trigger refuses UPDATE and DELETE
-    (migration 0002), so not even the application's own database user can rewrite history.
+    Services write these explicitly. On PostgreSQL triggers refuse UPDATE and DELETE
+    (migration 0002) and TRUNCATE (migration 0007), so not even the application's own
+    database user can rewrite history; docs/decisions/database-roles.md describes the
+    production roles that keep the portal from switching the triggers off.
     """
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -319,6 +321,8 @@ class AuditEvent(models.Model):
     )
     changes = models.JSONField(default=dict, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
+    # The client's address as the portal sees it (see accounts.lockout.client_address).
+    client_address = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

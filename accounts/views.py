@@ -8,16 +8,13 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import selectors, services
-from .audit import audit_record
+from . import selectors, services, two_factor
 from .audit_labels import CSV_HEADER, audit_csv_filename, audit_csv_rows
 from .exports import csv_response
 from .filters import AuditEventFilter
@@ -32,18 +29,10 @@ from .forms import (
     UnlockerCoverForm,
     apply_form_errors,
 )
+from .next_url import redirect_to_next, safe_next_path, with_next
 from .permissions import Permission, has_permission
 
 PAGE_SIZE = 50
-
-
-def _safe_next(request, default="home"):
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, request.is_secure()
-    ):
-        return target
-    return reverse(default)
 
 
 # --- Two-factor authentication -----------------------------------------------------------
@@ -57,27 +46,27 @@ def _qr_svg(url):
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request):
     if request.user.is_verified():
-        return redirect(_safe_next(request))
+        return redirect_to_next(request)
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
-        return redirect(f"{reverse('two_factor_verify')}?next={_safe_next(request)}")
+        return HttpResponseRedirect(with_next("two_factor_verify", safe_next_path(request)))
     device, _ = TOTPDevice.objects.get_or_create(
         user=request.user, confirmed=False, defaults={"name": "Authenticator app"}
     )
     form = TokenForm(request.POST or None)
     if form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        check = two_factor.two_factor_set_up(
+            user=request.user, device=device, token=form.cleaned_data["token"]
+        )
+        if check.accepted:
             otp_login(request, device)
-            audit_record(actor=request.user, action="two_factor.set_up", obj=request.user)
             messages.success(request, "Two-factor authentication is set up")
-            return redirect(_safe_next(request))
-        form.add_error("token", "That code did not match. Enter the code now showing in your app.")
+            return redirect_to_next(request)
+        form.add_error("token", check.message)
     context = {
         "form": form,
         "qr_svg": _qr_svg(device.config_url),
         "secret": base64.b32encode(device.bin_key).decode(),
-        "next": _safe_next(request),
+        "next": safe_next_path(request),
     }
     return render(request, "accounts/two_factor_setup.html", context)
 
@@ -85,28 +74,21 @@ def two_factor_setup(request):
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request):
     if request.user.is_verified():
-        return redirect(_safe_next(request))
+        return redirect_to_next(request)
     device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     if device is None:
-        return redirect(f"{reverse('two_factor_setup')}?next={_safe_next(request)}")
+        return HttpResponseRedirect(with_next("two_factor_setup", safe_next_path(request)))
     form = TokenForm(request.POST or None)
     if form.is_valid():
-        verified = device.verify_token(form.cleaned_data["token"])
-        if verified:
+        check = two_factor.two_factor_code_check(
+            user=request.user, device=device, token=form.cleaned_data["token"]
+        )
+        if check.accepted:
             otp_login(request, device)
-            return redirect(_safe_next(request))
-        allowed, _ = device.verify_is_allowed()
-        if allowed is False:
-            form.add_error(
-                "token",
-                "Too many wrong codes. Wait a minute, then enter the code now showing in your app.",
-            )
-        else:
-            form.add_error(
-                "token", "That code did not match. Enter the code now showing in your app."
-            )
+            return redirect_to_next(request)
+        form.add_error("token", check.message)
     return render(
-        request, "accounts/two_factor_verify.html", {"form": form, "next": _safe_next(request)}
+        request, "accounts/two_factor_verify.html", {"form": form, "next": safe_next_path(request)}
     )
 
 

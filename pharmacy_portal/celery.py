@@ -4,13 +4,27 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import beat_init, worker_ready
+from celery.signals import beat_init, setup_logging, worker_ready
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pharmacy_portal.settings")
 
 app = Celery("pharmacy_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Workers log through django-structlog too: a task's lines carry the request id, user and
+# organisation of the request that queued it.
+app.steps["worker"].add(DjangoStructLogInitStep)
+
+
+@setup_logging.connect
+def _log_as_the_web_process_does(**kwargs):
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
 
 # One place for every periodic job: name -> task, schedule, and for the jobs page what the
 # count the task returns means. Tasks are idempotent, so a schedule that fires twice (two

@@ -2,19 +2,20 @@ import re
 import sys
 import uuid
 
-from django.conf import settings
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
 
-from accounts.audit import bind_request_id
+from accounts.audit import bind_request
+from accounts.lockout import client_address
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 class RequestIdMiddleware:
-    """Give every request an id, echoed in X-Request-ID and stored on audit events.
+    """Give every request an id, echoed in X-Request-ID and stored on audit events with
+    the client's address; log lines carry the same id (accounts.log_context).
 
     A load balancer's id is kept when it looks safe, so one id follows a request across
     systems.
@@ -26,21 +27,9 @@ class RequestIdMiddleware:
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
         request.id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        with bind_request_id(request.id):
+        with bind_request(request.id, client_address(request)):
             response = self.get_response(request)
         response["X-Request-ID"] = request.id
-        return response
-
-
-class PermissionsPolicyMiddleware:
-    """Django has no setting for Permissions-Policy; the portal needs no device features."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
 
 

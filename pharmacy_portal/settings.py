@@ -11,8 +11,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import structlog
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from pharmacy_portal.log_processors import add_request_from_record
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +54,9 @@ ALLOWED_HOSTS = [
     if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+# /health/ shows its details to callers sending this in X-Health-Token (monitoring);
+# everyone else gets a plain "ok" or "unavailable".
+HEALTH_TOKEN = env("HEALTH_TOKEN", "")
 # Where emailed links point. `make run HOST=... PORT=...` sets it to the address it serves.
 PORTAL_BASE_URL = env(
     "PORTAL_BASE_URL", "http://127.0.0.1:8000", required_in_production=True
@@ -71,6 +77,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    "django_structlog",
     "health_check",
     "rest_framework",
     "drf_spectacular",
@@ -86,7 +93,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "pharmacy_portal.middleware.RequestIdMiddleware",
-    "pharmacy_portal.middleware.PermissionsPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside everything that touches the database, so a lost database is a 503 page.
     "pharmacy_portal.middleware.DatabaseUnavailableMiddleware",
@@ -95,6 +102,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Binds request id, user and organisation to every log line (accounts.log_context).
+    "django_structlog.middlewares.RequestMiddleware",
+    "accounts.security.SecurityAuditMiddleware",
     "accounts.middleware.LoginRequiredMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -217,18 +227,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Five wrong passwords for one email address lock it for 15 minutes. Locking by username
-# rather than by IP keeps a shared pharmacy connection from locking out the whole team.
+# Five wrong passwords for one account lock it for 15 minutes, however the email is typed
+# (accounts.lockout keys attempts on the trimmed, case-folded email). Fifty from one client
+# address across any accounts lock that address: high, because a pharmacy's staff share
+# one connection and must not lock each other out by mistyping.
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+LOCKOUT_ADDRESS_FAILURE_LIMIT = int(env("LOCKOUT_ADDRESS_FAILURE_LIMIT", "50"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# axes warns that username-only lockout ignores the IP address. That is the point: one
-# account cannot be guessed from many addresses, and one pharmacy's shared address is
-# never locked for everyone because one person mistyped.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind a load balancer the client's address is the last one it appends to
+# X-Forwarded-For: set TRUSTED_PROXY_COUNT to the number of proxies in front of the portal.
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 OTP_TOTP_ISSUER = "Pharmacy Digital Portal"
 INVITATION_VALID_DAYS = 7
@@ -268,6 +285,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "pharmacy_portal.api.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AccountStatusEnum": "nhsmail.models.PersonalAccount.Status",
         "ComplianceStatusEnum": ["red", "amber", "green"],
@@ -285,10 +306,6 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "pharmacy_portal.api.schema.add_error_responses",
-    ],
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
@@ -316,7 +333,14 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# The portal uses no device features: django-permissions-policy sends them all switched off.
+PERMISSIONS_POLICY = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+}
 
 # --- Static files, email, forms ----------------------------------------------------------
 
@@ -356,10 +380,49 @@ TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
 
+# Structured logs (django-structlog): every line from the web process and the Celery
+# worker carries request_id (the one on audit events), user_id and organisation. JSON in
+# production, key=value lines for people otherwise; LOG_FORMAT=json|console overrides.
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "console")
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+_LOG_PRE_CHAIN = [
+    structlog.contextvars.merge_contextvars,
+    add_request_from_record,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "structured": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                structlog.processors.JSONRenderer()
+                if LOG_FORMAT == "json"
+                else structlog.processors.KeyValueRenderer(
+                    key_order=["timestamp", "level", "event", "logger", "request_id"]
+                ),
+            ],
+            "foreign_pre_chain": _LOG_PRE_CHAIN,
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+structlog.configure(
+    processors=[
+        structlog.stdlib.filter_by_level,
+        *_LOG_PRE_CHAIN,
+        structlog.stdlib.PositionalArgumentsFormatter(),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.UnicodeDecoder(),
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    cache_logger_on_first_use=True,
+)

@@ -286,3 +286,15 @@ class TestAuditAppendOnly:
         with pytest.raises(DatabaseError), transaction.atomic():
             AuditEvent.objects.filter(pk=event.pk).delete()
         assert AuditEvent.objects.get(pk=event.pk).action == "premises.updated"
+
+    def test_truncate_refused_too_even_for_the_owner(self, world):
+        # Row triggers do not fire on TRUNCATE; a statement trigger refuses it (0008).
+        services.premises_update(actor=world.head_office, premises=world.premises, name="Renamed")
+        for statement in ("TRUNCATE accounts_auditevent", "TRUNCATE accounts_auditevent CASCADE"):
+            with (
+                pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(statement)
+        assert AuditEvent.objects.filter(action="premises.updated").exists()
