@@ -71,8 +71,54 @@ def test_inline_script_carries_the_nonce():
 
 
 @pytest.mark.django_db
-def test_health_reports_json_for_load_balancers():
-    response = Client().get("/health/?format=json")
+@pytest.mark.parametrize("query", ["", "?format=json", "?format=openmetrics", "?format=atom"])
+def test_health_tells_anonymous_callers_only_ok(query):
+    response = Client().get(f"/health/{query}", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
-    body = response.json()
+    assert response.content == b"ok\n"
+    assert response["Content-Type"].startswith("text/plain")
+
+
+@pytest.mark.django_db
+def test_health_says_unavailable_without_details_when_a_check_fails(monkeypatch):
+    from health_check.checks import Database
+
+    async def broken(self):
+        from health_check.exceptions import ServiceUnavailable
+
+        raise ServiceUnavailable("database at db.internal:5432 refused")
+
+    monkeypatch.setattr(Database, "run", broken)
+    response = Client().get("/health/?format=json")
+    assert response.status_code == 503
+    assert response.content == b"unavailable\n"
+
+
+@pytest.mark.django_db
+def test_health_details_for_the_health_token(settings):
+    settings.HEALTH_TOKEN = "monitoring-" + "k" * 30
+    with_token = Client(HTTP_X_HEALTH_TOKEN=settings.HEALTH_TOKEN)
+    body = with_token.get("/health/?format=json").json()
     assert any("Database" in name for name in body)
+    wrong = Client(HTTP_X_HEALTH_TOKEN="monitoring-wrong").get("/health/?format=json")
+    assert wrong.content == b"ok\n"
+
+
+@pytest.mark.django_db
+def test_health_without_a_token_set_gives_no_one_details_by_header(settings):
+    settings.HEALTH_TOKEN = ""
+    response = Client(HTTP_X_HEALTH_TOKEN="").get("/health/?format=json")
+    assert response.content == b"ok\n"
+
+
+@pytest.mark.parametrize("role", ["staff", "manager", "unlocker", "head_office", "portal_admin"])
+def test_health_details_only_for_verified_portal_admins(world, role):
+    from tests.conftest import sign_in
+
+    response = sign_in(Client(), world.user(role)).get("/health/?format=json")
+    if role == "portal_admin":
+        assert any("Database" in name for name in response.json())
+    else:
+        assert response.content == b"ok\n"
+    unverified = sign_in(Client(), world.portal_admin, verified=False)
+    assert unverified.get("/health/?format=json").content == b"ok\n"
