@@ -13,6 +13,7 @@ from accounts.permissions import Permission, has_permission
 from pharmacy_portal.celery import BEAT_SCHEDULE
 
 from .models import JobRun
+from .services import QUEUED_LIMIT, RUNNING_LIMIT
 
 # A scheduled run that has not started this long after its time counts as missed.
 MISSED_AFTER = timedelta(minutes=15)
@@ -88,6 +89,7 @@ class JobStatus:
 
     @property
     def can_run_now(self):
+        # A run queued or running past its limit is closed when the button is pressed.
         return self.health not in (Health.RUNNING, Health.QUEUED)
 
 
@@ -108,9 +110,14 @@ def _jobs_since():
 
 
 def _health(schedule, latest, last_started_at, since, now):
+    # A run queued or running past its limit is a worker that is down or was stopped.
     if latest is not None and latest.state == JobRun.State.RUNNING:
+        if latest.started_at < now - RUNNING_LIMIT:
+            return Health.FAILED
         return Health.RUNNING
     if latest is not None and latest.state == JobRun.State.QUEUED:
+        if latest.queued_at < now - QUEUED_LIMIT:
+            return Health.MISSED
         return Health.QUEUED
     # The first time it should have run after its last start (or since jobs were kept).
     reference = last_started_at or since

@@ -129,3 +129,26 @@ def test_a_job_that_missed_its_run_is_shown_on_the_admins_home_page(world, clien
     assert "Jobs need attention" in home
     assert "Standings and NHSmail compliance check</a>: has not run when it should have" in home
     assert "Has not run when it should have" in page
+
+
+def test_a_run_no_worker_took_is_shown_as_missed_and_can_be_run_again(
+    client_for, django_capture_on_commit_callbacks
+):
+    two_hours_ago = timezone.now() - datetime.timedelta(hours=2)
+    JobRun.objects.create(
+        job="standings-daily",
+        trigger=JobRun.Trigger.RUN_NOW,
+        state=JobRun.State.QUEUED,
+        queued_at=two_hours_ago,
+    )
+    client = client_for("portal_admin")
+    assert "Jobs need attention" in client.get(reverse("home")).content.decode()
+    page = client.get(reverse("job_list")).content.decode()
+    card = page[page.index('id="job-standings-daily"') :].split('id="job-')[1]
+    assert "Has not run when it should have" in card
+    assert "Run now" in card
+    run_now(client, "standings-daily", django_capture_on_commit_callbacks)
+    lost, ran = JobRun.objects.order_by("queued_at")
+    assert lost.state == JobRun.State.FAILED
+    assert "No worker took it within an hour" in lost.error
+    assert ran.state == JobRun.State.SUCCEEDED
