@@ -2,6 +2,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -43,6 +44,9 @@ def test_seed_demo_is_idempotent_and_covers_every_role(settings):
         assert user.check_password(DEMO_PASSWORD), email
     assert roles == set(Role)
     assert not AuditEvent.objects.exists(), "demo data is not a user's action"
+    assert mail.outbox == [], "seeding emails nobody"
+    names = list(Premises.objects.values_list("name", flat=True))
+    assert len(names) == len(set(names)), "every premises has a name of its own"
     # Every premises has today's standing in every area, with twelve weeks of history
     # behind it for the trends.
     premises = Premises.objects.count()
