@@ -34,6 +34,14 @@ def test_manager_records_usage_orders_and_receives(page, live_server, demo_world
     # Record today's usage from the quick form on the page.
     page.get_by_label("Tokens used").fill("60")
     page.get_by_role("button", name="Record usage").click()
+    # The demo records each day's usage (closed Sundays): a second record for today asks
+    # whether to add to it or correct it.
+    already = page.get_by_label("Add these tokens to it: they were used as well")
+    if already.count():
+        expect(page.locator(".nhsuk-error-summary")).to_contain_text("already recorded")
+        assert_accessible(page)
+        already.check()
+        page.get_by_role("button", name="Record usage").click()
     expect(page.get_by_text(f"{stock_before - 60} tokens are in stock")).to_be_visible()
     assert number_in(page.locator("#tokens-in-stock")) == stock_before - 60
     assert number_in(page.locator("#days-of-cover")) < cover_before
