@@ -10,6 +10,7 @@ is the schema's `Error` component, listed for every operation (schema.add_error_
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -62,8 +63,10 @@ def exception_handler(exc, context):
     return response
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs):
-    """Any path under /api/ that is not an API operation: the JSON 404, never an HTML page."""
+    """Any path under /api/ that is not an API operation: the JSON 404, never an HTML page
+    (nor the CSRF page: API clients send tokens, not cookies)."""
     return JsonResponse(
         error_body("There is no API operation at this address. See /api/docs/."), status=404
     )

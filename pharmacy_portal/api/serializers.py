@@ -22,6 +22,39 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+# The JSON type each kind of field takes, as the schema states it. DRF is lenient (5 for
+# "5", 0 for false, "3" for 3); a request body the schema calls invalid must be refused.
+_JSON_TYPES = [
+    (serializers.BooleanField, (bool,), "true or false"),
+    (serializers.IntegerField, (int,), "a whole number"),
+    (serializers.CharField, (str,), "text"),
+    (serializers.ChoiceField, (str,), "text"),
+    (serializers.DateField, (str,), "a date as text"),
+]
+
+
+class StrictBodySerializer(StrictSerializer):
+    """A JSON request body: unknown fields refused, and each field's JSON type checked."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            wrong = {}
+            for name, value in data.items():
+                field = self.fields.get(name)
+                if field is None or value is None:
+                    continue
+                for kind, types, words in _JSON_TYPES:
+                    if isinstance(field, kind):
+                        if not isinstance(value, types) or (
+                            isinstance(value, bool) and bool not in types
+                        ):
+                            wrong[name] = [f"Send {words}"]
+                        break
+            if wrong:
+                raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)
+
+
 class UpdatedSinceSerializer(StrictSerializer):
     updated_since = serializers.DateTimeField(
         required=False,
@@ -33,7 +66,12 @@ class UpdatedSinceSerializer(StrictSerializer):
 
 class MembershipFilterSerializer(UpdatedSinceSerializer):
     premises = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    current = serializers.BooleanField(required=False, allow_null=True, default=None)
+    # Exactly "true" or "false", as the schema says (DRF's BooleanField also takes
+    # "yes", "1", "null" ...).
+    current = serializers.ChoiceField(choices=["true", "false"], required=False)
+
+    def validate_current(self, value):
+        return value == "true"
 
 
 class StandingSerializer(serializers.Serializer):
@@ -106,7 +144,7 @@ class MembershipSerializer(serializers.Serializer):
     end_date = serializers.DateField(allow_null=True)
 
 
-class MembershipCreateSerializer(StrictSerializer):
+class MembershipCreateSerializer(StrictBodySerializer):
     email = serializers.EmailField(max_length=254)
     full_name = serializers.CharField(max_length=150)
     premises = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Premises id")
@@ -123,7 +161,7 @@ class MembershipCreatedSerializer(serializers.Serializer):
     membership = MembershipSerializer(allow_null=True)
 
 
-class MembershipEndSerializer(StrictSerializer):
+class MembershipEndSerializer(StrictBodySerializer):
     end_date = serializers.DateField(help_text="The first day no longer worked")
 
 
@@ -136,7 +174,7 @@ class AccountSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class AccountRecordSerializer(StrictSerializer):
+class AccountRecordSerializer(StrictBodySerializer):
     email = serializers.EmailField(max_length=254, help_text="The person's email on the portal")
     address = serializers.CharField(
         max_length=254,
@@ -157,12 +195,12 @@ class LinkSerializer(serializers.Serializer):
     unlinked_on = serializers.DateField(allow_null=True)
 
 
-class LinkCreateSerializer(StrictSerializer):
+class LinkCreateSerializer(StrictBodySerializer):
     account = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Account id")
     premises = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Premises id")
 
 
-class EmptySerializer(StrictSerializer):
+class EmptySerializer(StrictBodySerializer):
     pass
 
 

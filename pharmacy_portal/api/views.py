@@ -129,18 +129,7 @@ class PremisesDetail(GenericAPIView):
         return Response(self.get_serializer(_compliance([premises])[0]).data)
 
 
-@extend_schema(
-    tags=["staff"],
-    parameters=[
-        UPDATED_SINCE,
-        OpenApiParameter(
-            "premises",
-            {"type": "integer", "minimum": 1, "maximum": s.MAX_ID},
-            description="Only this premises' staff",
-        ),
-        OpenApiParameter("current", bool, description="true: only current; false: only ended"),
-    ],
-)
+@extend_schema(tags=["staff"])
 class MembershipList(ApiListView):
     filter_serializer = s.MembershipFilterSerializer
     serializer_class = s.MembershipSerializer
@@ -153,7 +142,23 @@ class MembershipList(ApiListView):
             current=filters.get("current"),
         )
 
-    @extend_schema(responses={200: s.MembershipSerializer(many=True), **ERRORS})
+    # Query parameters belong to the listing only: the POST takes a body.
+    @extend_schema(
+        parameters=[
+            UPDATED_SINCE,
+            OpenApiParameter(
+                "premises",
+                {"type": "integer", "minimum": 1, "maximum": s.MAX_ID},
+                description="Only this premises' staff",
+            ),
+            OpenApiParameter(
+                "current",
+                {"type": "string", "enum": ["true", "false"]},
+                description="true: only current; false: only ended",
+            ),
+        ],
+        responses={200: s.MembershipSerializer(many=True), **ERRORS},
+    )
     def get(self, request):
         return super().get(request)
 
@@ -216,14 +221,16 @@ class MembershipEnd(GenericAPIView):
         return Response(self.get_serializer(membership).data)
 
 
-@extend_schema(tags=["nhsmail"], parameters=[UPDATED_SINCE])
+@extend_schema(tags=["nhsmail"])
 class AccountList(ApiListView):
     serializer_class = s.AccountSerializer
 
     def rows(self, request, filters):
         return selectors.accounts_for_api(request, filters.get("updated_since"))
 
-    @extend_schema(responses={200: s.AccountSerializer(many=True), **ERRORS})
+    @extend_schema(
+        parameters=[UPDATED_SINCE], responses={200: s.AccountSerializer(many=True), **ERRORS}
+    )
     def get(self, request):
         return super().get(request)
 
@@ -246,14 +253,16 @@ class AccountList(ApiListView):
         return Response(self.get_serializer(account).data)
 
 
-@extend_schema(tags=["nhsmail"], parameters=[UPDATED_SINCE])
+@extend_schema(tags=["nhsmail"])
 class LinkList(ApiListView):
     serializer_class = s.LinkSerializer
 
     def rows(self, request, filters):
         return selectors.links_for_api(request, filters.get("updated_since"))
 
-    @extend_schema(responses={200: s.LinkSerializer(many=True), **ERRORS})
+    @extend_schema(
+        parameters=[UPDATED_SINCE], responses={200: s.LinkSerializer(many=True), **ERRORS}
+    )
     def get(self, request):
         return super().get(request)
 

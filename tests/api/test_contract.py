@@ -57,6 +57,18 @@ def test_bad_query_values_answer_the_error_shape(api, query, field):
     assert field in body["errors"]
 
 
+@pytest.mark.parametrize("value", ["null", "yes", "1", "True", ""])
+def test_current_is_exactly_true_or_false(api, value):
+    response = api.get(reverse("api_membership_list"), {"current": value})
+    assert "current" in assert_error_shape(response, 400)["errors"]
+
+
+def test_query_parameters_are_documented_on_listings_only(api):
+    schema = api.get(reverse("api_schema"), {"format": "json"}).json()
+    post = schema["paths"]["/api/v1/memberships/"]["post"]
+    assert not [p for p in post.get("parameters", []) if p["in"] == "query"]
+
+
 def test_a_page_past_the_end_is_a_json_404(api):
     assert_error_shape(api.get(reverse("api_premises_list"), {"page": "9999"}), 404)
 
@@ -83,8 +95,9 @@ def test_body_that_is_not_an_object_names_no_field_but_says_why(api):
 def test_every_unknown_api_path_is_a_json_404(api, path):
     for method in ("get", "post", "delete"):
         assert_error_shape(getattr(api, method)(path), 404)
-    # Even without a token: the path does not exist, whoever asks.
+    # Even without a token, or posting as a browser would: the path does not exist.
     assert_error_shape(Client().get(path), 404)
+    assert_error_shape(Client(enforce_csrf_checks=True).post(path), 404)
 
 
 API_PATHS = [
@@ -144,3 +157,29 @@ def test_docs_need_sign_in(world):
     assert anonymous.status_code == 302
     assert anonymous.url.startswith(reverse("login"))
     assert sign_in(Client(), world.staff).get(reverse("api_docs")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("is_manager", 0),
+        ("is_manager", "true"),
+        ("premises", "1"),
+        ("premises", 1.0),
+        ("premises", True),
+        ("full_name", 0),
+        ("email", ["x@example.test"]),
+        ("job_role", 1),
+    ],
+)
+def test_body_values_of_the_wrong_json_type_are_refused(world, api, field, value):
+    body = {
+        "email": "new.person@example.test",
+        "full_name": "New Person",
+        "premises": world.premises.pk,
+        "job_role": "dispenser",
+        "is_manager": False,
+        field: value,
+    }
+    response = api.post(reverse("api_membership_list"), body, content_type="application/json")
+    assert field in assert_error_shape(response, 400)["errors"]
