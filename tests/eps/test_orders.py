@@ -219,7 +219,13 @@ class TestWhoHandlesOrders:
         order = services.token_order_place(
             actor=world.staff, order=draft(world), pcse_reference="PCSE-123456", placed_on=TODAY()
         )
+        order.refresh_from_db()
+        assert (order.status, order.placed_by) == ("placed", world.staff)
+        assert selectors.token_figures_for(world.premises).stock == 0
         services.token_order_receive(actor=world.staff, order=order, received_on=TODAY())
+        order.refresh_from_db()
+        assert (order.status, order.received_by) == ("received", world.staff)
+        assert selectors.token_figures_for(world.premises).stock == 1000
 
     def test_an_orderer_who_left_no_longer_handles_orders(self, world):
         PcseOrdererFactory(premises=world.premises, user=world.staff)
@@ -252,6 +258,17 @@ class TestWhoHandlesOrders:
         services.token_order_place(
             actor=world.head_office, order=order, pcse_reference="HO-0000001", placed_on=TODAY()
         )
+        order.refresh_from_db()
+        assert (order.status, order.premises, order.placed_by) == (
+            "placed",
+            world.second_premises,
+            world.head_office,
+        )
+        services.token_order_receive(actor=world.head_office, order=order, received_on=TODAY())
+        order.refresh_from_db()
+        assert order.status == "received"
+        assert selectors.token_figures_for(world.second_premises).stock == 500
+        assert selectors.token_figures_for(world.premises).stock == 0
 
 
 @pytest.mark.django_db

@@ -131,7 +131,9 @@ def test_apply_uses_the_values_stored_at_check_without_checking_cells_again(
         for i in range(3)
     ]
     run = staff_upload(world.head_office, world.premises.organisation, rows)
-    assert all(row.cleaned for row in ImportRow.objects.filter(run=run))
+    stored = ImportRow.objects.filter(run=run)
+    assert stored.count() == 3
+    assert all(row.cleaned for row in stored)
     with mock.patch.object(kinds.StaffRowForm, "full_clean", side_effect=AssertionError):
         run = apply(run, world, django_capture_on_commit_callbacks)
     assert run.status == Status.APPLIED
