@@ -33,19 +33,31 @@ def _is_local_path(value, host, secure):
     return url_has_allowed_host_and_scheme(value, allowed_hosts={host}, require_https=secure)
 
 
-def safe_next_path(request, default="home"):
-    """The path to go on to: the request's `next` (POST first, then GET) when it is a
-    path on this host, otherwise the page named `default` (a URL name of the portal's own,
-    reversed here, never the visitor's value).
-
-    Returns a str beginning with "/"; never raises on any input.
-    """
+def requested_next_path(request):
+    """The request's `next` (POST first, then GET) when it is a path on this host, else ""."""
     value = request.POST.get("next") or request.GET.get("next") or ""
     if _is_local_path(value, request.get_host(), request.is_secure()):
         # Re-quote what is already a path so a stray space or quote cannot break the
         # Location header or a hidden field; characters paths use are kept as typed.
         return quote(value, safe="/?&=%#:;@!$'()*+,-._~")
-    return reverse(default)
+    return ""
+
+
+def safe_next_path(request, default="home"):
+    """The path to go on to: the request's `next` when it is a path on this host,
+    otherwise the page named `default` (a URL name of the portal's own, reversed here,
+    never the visitor's value).
+
+    Returns a str beginning with "/"; never raises on any input.
+    """
+    return requested_next_path(request) or reverse(default)
+
+
+class SafeNextMixin:
+    """For Django's sign-in and sign-out views: their `next` goes through the same rule."""
+
+    def get_redirect_url(self):
+        return requested_next_path(self.request)
 
 
 def redirect_to_next(request, default="home"):

@@ -7,12 +7,12 @@ from .forms import EmailLoginForm
 urlpatterns = [
     path(
         "account/sign-in/",
-        auth_views.LoginView.as_view(
+        views.SignInView.as_view(
             authentication_form=EmailLoginForm, redirect_authenticated_user=True
         ),
         name="login",
     ),
-    path("account/sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/sign-out/", views.SignOutView.as_view(), name="logout"),
     path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "account/password/done/",

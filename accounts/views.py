@@ -5,6 +5,7 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -29,10 +30,21 @@ from .forms import (
     UnlockerCoverForm,
     apply_form_errors,
 )
-from .next_url import redirect_to_next, safe_next_path, with_next
+from .next_url import SafeNextMixin, redirect_to_next, safe_next_path, with_next
 from .permissions import Permission, has_permission
 
 PAGE_SIZE = 50
+
+
+# --- Signing in and out ------------------------------------------------------------------
+
+
+class SignInView(SafeNextMixin, auth_views.LoginView):
+    pass
+
+
+class SignOutView(SafeNextMixin, auth_views.LogoutView):
+    pass
 
 
 # --- Two-factor authentication -----------------------------------------------------------

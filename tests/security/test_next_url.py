@@ -1,5 +1,7 @@
 """One "next" helper for every view: only a path on this host, never a URL name."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -127,3 +129,27 @@ class TestTwoFactorPageWithABareWordNext:
         assert response.url == reverse("two_factor_setup") + "?next=%2Fpremises%2F%3Fa%3D1%26b%3D2"
         page = client.get(response.url)
         assert 'name="next" value="/premises/?a=1&amp;b=2"' in page.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("value", "why"), HOSTILE, ids=[why for _, why in HOSTILE])
+def test_sign_in_follows_the_same_rule(world, value, why):
+    response = Client().post(
+        reverse("login") + "?" + urlencode({"next": value}),
+        {"username": world.staff.email, "password": TEST_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response.url == HOME
+
+
+@pytest.mark.django_db
+def test_sign_in_and_sign_out_keep_a_path_on_this_host(world):
+    client = Client()
+    response = client.post(
+        reverse("login") + "?next=/premises/",
+        {"username": world.staff.email, "password": TEST_PASSWORD},
+    )
+    assert response.url == "/premises/"
+    assert client.post(reverse("logout"), {"next": "//evil.example"}).url == reverse("login")
+    client.force_login(world.staff)
+    assert client.post(reverse("logout"), {"next": "/accessibility/"}).url == "/accessibility/"
