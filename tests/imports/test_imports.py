@@ -86,7 +86,8 @@ def test_preview_saves_nothing_and_apply_agrees(world, django_capture_on_commit_
     assert run.status == Status.APPLIED
     assert (run.add_count, run.change_count, run.unchanged_count) == (3, 1, 0)
     assert Invitation.objects.count() == invitations + 3
-    assert Membership.objects.filter(user=world.manager, premises=world.second_premises).exists()
+    added = Membership.objects.get(user=world.manager, premises=world.second_premises)
+    assert (added.job_role, added.is_manager) == ("pharmacist", True)
     assert world.staff.memberships.get().job_role == "technician"
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"invitation.created", "membership.created", "membership.role_changed"} <= actions
@@ -94,6 +95,22 @@ def test_preview_saves_nothing_and_apply_agrees(world, django_capture_on_commit_
     subjects = sorted(m.subject for m in mail.outbox)
     assert len([s for s in subjects if s.startswith("Join")]) == 2
     assert len([s for s in subjects if s.startswith("You have been added")]) == 1
+
+
+def test_an_existing_member_made_manager_and_back(world, django_capture_on_commit_callbacks):
+    def import_manager_flag(user, flag):
+        row = [user.email, user.full_name, world.premises.ods_code, "Dispenser", flag, "", ""]
+        run = staff_upload(world.head_office, world.premises.organisation, [row])
+        assert (run.add_count, run.change_count, run.error_count) == (0, 1, 0)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.import_confirm(actor=world.head_office, run=run)
+        return ImportRow.objects.get(run=run).changes
+
+    assert world.staff.memberships.get().is_manager is False
+    assert import_manager_flag(world.staff, "yes") == {"is_manager": ["no", "yes"]}
+    assert world.staff.memberships.get().is_manager is True
+    assert import_manager_flag(world.staff, "no") == {"is_manager": ["yes", "no"]}
+    assert world.staff.memberships.get().is_manager is False
 
 
 def test_invitation_from_an_import_can_be_accepted(
