@@ -67,7 +67,7 @@ from django.urls import reverse
 from playwright.sync_api import sync_playwright
 
 from accounts.management.demo import DEMO_PASSWORD, seed_demo
-from tests.browser.watch import assert_no_page_problems, watch_page
+from tests.browser.watch import assert_no_page_problems, pages_not_checked, watch_page
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -134,6 +134,7 @@ def browser():
 def new_page(browser, live_server):
     contexts = []
     pages = []
+    watches = []
 
     def make(**context_options):
         options = {
@@ -147,7 +148,7 @@ def new_page(browser, live_server):
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
-        watch_page(page, live_server.url)
+        watches.append(watch_page(page, live_server.url))
         pages.append(page)
         return page
 
@@ -156,6 +157,9 @@ def new_page(browser, live_server):
         for page in pages:
             if not page.is_closed():
                 assert_no_page_problems(page)
+        # Every page a journey opens is checked with axe (DESIGN.md: WCAG 2.2 AA).
+        unchecked = [path for watch in watches for path in pages_not_checked(watch)]
+        assert not unchecked, f"pages opened but never checked with axe: {unchecked}"
     finally:
         for context in contexts:
             context.close()

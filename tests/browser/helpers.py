@@ -48,8 +48,8 @@ def sign_in(page, live_server, email, password=DEMO_PASSWORD, *, next_path=None,
     """Sign in through the sign-in form, and the security-code page when it appears.
 
     Ends on the page the portal lands on (home, or `next_path`), signed in. With
-    check=True (the default) the sign-in and security-code pages are checked with axe
-    on the way, as every page a journey visits must be.
+    check=True (the default) the sign-in and security-code pages and the page it lands
+    on are checked with axe, as every page a journey visits must be.
     """
     url = live_server.url + reverse("login")
     if next_path:
@@ -72,6 +72,8 @@ def sign_in(page, live_server, email, password=DEMO_PASSWORD, *, next_path=None,
         page.get_by_role("button", name="Continue").click()
         page.wait_for_load_state()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    if check:
+        assert_accessible(page)
     return page
 
 

@@ -100,6 +100,7 @@ def test_head_office_sorts_the_group_and_chases_a_late_order(page, live_server, 
     assert_accessible(page)
 
     page.get_by_role("link", name="Pennine Pharmacy, Cross Gates Road").click()
+    assert_accessible(page)
     page.get_by_role("link", name=re.compile(r"^PCSE-")).first.click()
     expect(page.get_by_text("This order is late")).to_be_visible()
     page.get_by_role("link", name="Chase this order with PCSE").click()

@@ -47,6 +47,7 @@ def test_head_office_sees_row_errors_and_api_docs(page, live_server, demo_world,
 
     sign_in(page, live_server, "headoffice@demo.portal.test")
     page.goto(f"/organisations/{organisation.pk}/imports/")
+    assert_accessible(page)
     page.get_by_label("Staff memberships").check()
     page.locator("input[type=file][name=file]").set_input_files(str(bad_file))
     page.get_by_role("button", name="Upload and preview").click()
@@ -89,6 +90,7 @@ def test_portal_admin_reconciles_premises_with_the_ods_file(
 
     sign_in(page, live_server, "admin@demo.portal.test")
     page.goto(live_server.url + "/imports/")
+    assert_accessible(page)
     page.get_by_role("link", name="Reconcile premises with the ODS pharmacy file").click()
     assert_accessible(page)
     page.locator("input[type=file][name=file]").set_input_files(str(ods_file))

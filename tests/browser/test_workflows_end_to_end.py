@@ -45,9 +45,11 @@ def test_new_starter_from_invitation_to_a_live_linked_account(
     # The manager invites the new starter.
     sign_in(page, live_server, "manager@demo.portal.test")
     page.goto("/premises/")
+    assert_accessible(page)
     page.get_by_role("link", name=CALDER).first.click()
     assert_accessible(page)
     page.get_by_role("link", name="Invite a member of staff").click()
+    assert_accessible(page)
     page.get_by_label("Full name").fill("Nia Okafor")
     page.get_by_label("Email address").fill("nia.okafor@example.test")
     page.get_by_label("Dispenser", exact=True).check()
@@ -78,6 +80,7 @@ def test_new_starter_from_invitation_to_a_live_linked_account(
 
     # The manager registers her and marks it submitted: the message names the new stage.
     page.goto("/nhsmail/my-account/")
+    assert_accessible(page)
     page.get_by_role("link", name=f"{CALDER}: NHSmail status").click()
     assert_accessible(page)
     page.get_by_role("button", name="Mark as submitted for Nia Okafor").click()

@@ -1,8 +1,13 @@
-"""What a page did wrong besides its HTML: console errors, script errors, missing files.
+"""What a page did wrong besides its HTML: console errors, script errors, missing files,
+and pages a journey opened without checking them with axe.
 
 A stylesheet or script that 404s, a CSP refusal of an inline script or style, or a
 request to another site all leave the page looking fine to axe and to a DOM assertion,
 so the `page` fixture watches for them and `assert_accessible` fails on them.
+
+Every document the page loads is noted by its path; `assert_accessible` marks the path it
+checked. A journey that opened a page and never checked that path, in that test, fails
+at its end (`assert_every_page_checked`).
 """
 
 from urllib.parse import urlsplit
@@ -20,6 +25,9 @@ class PageWatch:
     def __init__(self, page, origin):
         self.origin = origin.rstrip("/")
         self.problems = []
+        self.loaded = []  # paths of the documents loaded, in order
+        self.checked = set()  # paths axe checked
+        page.on("load", lambda loaded: self.loaded.append(urlsplit(loaded.url).path))
         page.on("console", self._on_console)
         page.on("pageerror", self._on_page_error)
         page.on("request", self._on_request)
@@ -76,6 +84,17 @@ def watch_page(page, origin):
     _watches[id(page)] = watch
     page.on("close", lambda _page: _watches.pop(id(page), None))
     return watch
+
+
+def mark_checked(page):
+    watch = _watches.get(id(page))
+    if watch:
+        watch.checked.add(urlsplit(page.url).path)
+
+
+def pages_not_checked(watch):
+    """Paths the watched page loaded and axe never checked, first visit first."""
+    return list(dict.fromkeys(path for path in watch.loaded if path not in watch.checked))
 
 
 def take_page_problems(page):
