@@ -8,7 +8,7 @@ PORT ?= 8000
 PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve worker beat test test-fast lint format check-deploy demo-codes bench faults load
+.PHONY: help install run serve worker beat test test-fast lint format check-deploy demo-codes bench faults load mutate
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ test: install ## Install and run the whole suite (uses DATABASE_URL and REDIS_UR
 		|| status=1; \
 	$(UV) run --frozen python -m tests.skip_report $$skips || status=1; \
 	rm -f $$skips; exit $$status
+
+mutate: install ## Mutation score of a rule module against its tests (MODULE=smartcards/validators.py; none: each in turn, long)
+	$(UV) run --frozen python -m tests.mutation $(MODULE)
 
 lint: install ## Lint and check formatting
 	$(UV) run --frozen ruff check .
