@@ -96,6 +96,33 @@ def test_bad_phone(value):
         validate_phone(value)
 
 
+def test_bad_uuid_says_which_rule_it_broke():
+    with pytest.raises(ValidationError) as refused:
+        validate_uuid("12345")
+    assert refused.value.code == "invalid_uuid"
+    assert normalise_uuid("") == normalise_uuid(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "good"),
+    [
+        # From 10 to 13 digits, spaces and brackets aside.
+        ("084 512 726", False),
+        ("0845 127 260", True),
+        ("+44 (0) 845 127 2600", True),
+        ("+44 (0) 845 127 26001", False),
+    ],
+)
+def test_phone_numbers_have_10_to_13_digits(value, good):
+    if good:
+        validate_phone(value)
+        return
+    with pytest.raises(ValidationError) as refused:
+        validate_phone(value)
+    assert refused.value.code == "invalid_phone"
+    assert refused.value.messages == ["Enter a UK phone number, like 0845 127 2600 or 01484 355220"]
+
+
 @pytest.mark.django_db
 def test_database_refuses_a_uuid_that_is_not_12_digits():
     with pytest.raises(IntegrityError):
