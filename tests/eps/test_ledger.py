@@ -210,7 +210,9 @@ class TestConstraintsInTheDatabase:
 
 def _record_usage_at_once(premises, actor, quantities, monkeypatch):
     """Record usages in parallel threads, each pausing between reading the stock and
-    writing its movement, the window in which a lost update would happen."""
+    writing its movement, the window in which a lost update would happen. Each says to
+    add to usage already recorded that day (two people recording one busy day), so
+    only the ledger's own checks can refuse one."""
     real_stock = services._stock
     barrier = threading.Barrier(len(quantities))
 
@@ -225,7 +227,9 @@ def _record_usage_at_once(premises, actor, quantities, monkeypatch):
     def work(quantity):
         try:
             barrier.wait()
-            services.token_usage_record(actor=actor, premises=premises, quantity=quantity)
+            services.token_usage_record(
+                actor=actor, premises=premises, quantity=quantity, if_already="add"
+            )
             outcomes.append("ok")
         except ValidationError:
             outcomes.append("refused")
