@@ -84,6 +84,13 @@ WHERE {scope} {where}
 ORDER BY {order}
 """
 
+# The pager's count needs only the filter's own join.
+COUNT_RED_SQL = """
+SELECT COUNT(*) FROM accounts_premises p
+JOIN accounts_premisesstanding n ON n.premises_id = p.id AND n.area = 'nhsmail'
+WHERE {scope} AND n.level = 'red'
+"""
+
 URGENCY = "CASE e.level WHEN 'red' THEN 0 WHEN 'amber' THEN 1 WHEN 'green' THEN 2 ELSE 3 END"
 
 # The floors render inside the portal's own layout (header, navigation, footer), through
@@ -176,7 +183,7 @@ def _floor_table(organisation_ids):
         sql = ROWS_SQL.format(
             scope=scope, where="AND n.level = 'red'", order=f"{URGENCY}, p.name, p.id"
         )
-        count = _fetch(f"SELECT COUNT(*) FROM ({sql}) counted", params)[0][0]
+        count = _fetch(COUNT_RED_SQL.format(scope=scope), params)[0][0]
         rows = _fetch(sql + " LIMIT 50", params)
         labels = {a.key: a for a in standings.areas()}
         words = [
