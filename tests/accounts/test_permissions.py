@@ -103,3 +103,55 @@ class TestScopedSelectors:
         assert set(audit_events_for_user(world.unlocker)) == {mine}
         assert set(audit_events_for_user(world.staff)) == set()
         assert {own, other, mine} <= set(audit_events_for_user(world.portal_admin))
+
+
+@pytest.mark.django_db
+class TestScopeEdges:
+    def test_organisation_permission_follows_who_runs_it(self, world):
+        organisation = world.premises.organisation
+        assert has_permission(world.head_office, Permission.VIEW_COMPLIANCE, organisation)
+        assert not has_permission(world.staff, Permission.VIEW_COMPLIANCE, organisation)
+        assert not has_permission(world.other_head_office, Permission.VIEW_COMPLIANCE, organisation)
+
+    def test_without_an_object_any_role_held_counts(self, world):
+        assert has_permission(world.head_office, Permission.VIEW_COMPLIANCE)
+        assert not has_permission(world.staff, Permission.VIEW_COMPLIANCE)
+
+    def test_an_inactive_or_anonymous_user_holds_nothing(self, world):
+        from django.contrib.auth.models import AnonymousUser
+
+        from accounts.models import Premises
+
+        world.head_office.is_active = False
+        world.head_office.save()
+        for user in (world.head_office, AnonymousUser()):
+            assert not has_permission(user, Permission.VIEW_PREMISES, world.premises)
+            assert not has_permission(user, Permission.VIEW_PREMISES)
+            shown = Premises.objects.filter(
+                scope_for(user).premises_filter(Permission.VIEW_PREMISES)
+            )
+            assert list(shown) == []
+
+    def test_an_object_it_cannot_scope_is_an_error(self, world):
+        with pytest.raises(TypeError, match="does not know how to scope Membership"):
+            has_permission(world.staff, Permission.VIEW_PREMISES, world.staff.memberships.get())
+
+    def test_a_premises_filter_joins_both_what_they_work_at_and_what_they_run(self, world):
+        from accounts.models import Membership, Premises
+
+        # The other organisation's head office also works at one of this organisation's
+        # premises: both reach them, and nothing else.
+        MembershipFactory(premises=world.second_premises, user=world.other_head_office)
+        scope = scope_for(world.other_head_office)
+        shown = Premises.objects.filter(scope.premises_filter(Permission.VIEW_PREMISES))
+        assert set(shown) == {world.other_premises, world.second_premises}
+        # The same through a relation, as selectors of memberships use it.
+        memberships = Membership.objects.filter(
+            scope.premises_filter(Permission.VIEW_PREMISES, prefix="premises__")
+        )
+        assert {m.premises for m in memberships} == {world.other_premises, world.second_premises}
+        # A manager reaches the premises they manage through the manager's own permission.
+        managed = Premises.objects.filter(
+            scope_for(world.manager).premises_filter(Permission.MANAGE_STAFF)
+        )
+        assert list(managed) == [world.premises]
