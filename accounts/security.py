@@ -90,9 +90,12 @@ def _record_two_factor_reset(sender, instance, **kwargs):
 
 
 class SecurityAuditMiddleware:
-    """Record one ACCESS_REFUSED event when a signed-in person's request to a portal page
-    answers 403 or 404 (an object out of their scope answers 404 by design), and make the
-    signed-in person known to signal receivers. Sits after AuthenticationMiddleware."""
+    """Record one ACCESS_REFUSED event when a signed-in person's request to a portal page,
+    or an API request with a valid token, answers 403 or 404 (an object out of their
+    scope answers 404 by design), and make the signed-in person known to signal
+    receivers. Sits after AuthenticationMiddleware. An API token is checked by the API's
+    own authentication inside the view, which then sets request.user, so the actor is
+    read again once the response is made."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -104,6 +107,8 @@ class SecurityAuditMiddleware:
             response = self.get_response(request)
         finally:
             _current_user.reset(token)
+        if user is None and getattr(request.user, "is_authenticated", False):
+            user = request.user  # an API token's owner, known only after the view ran
         if (
             user is not None
             and response.status_code in (403, 404)

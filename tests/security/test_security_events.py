@@ -45,6 +45,28 @@ def test_an_out_of_scope_object_is_recorded_once_per_request(world):
     assert refused(world.manager).count() == 2
 
 
+def test_an_api_token_asking_for_another_organisations_premises_is_recorded(world):
+    from pharmacy_portal.api import services as api_services
+
+    _, token = api_services.token_create(
+        actor=world.head_office, organisation=world.premises.organisation, name="HR", valid_days=30
+    )
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}", REMOTE_ADDR="192.0.2.45")
+    mine = api.get(reverse("api_premises_detail", args=[world.premises.pk]))
+    assert mine.status_code == 200
+    assert not refused(world.head_office).exists()
+    response = api.get(reverse("api_premises_detail", args=[world.other_premises.pk]))
+    assert response.status_code == 404
+    event = refused(world.head_office).get()
+    assert event.changes["path"] == f"/api/v1/premises/{world.other_premises.pk}/"
+    assert event.client_address == "192.0.2.45"
+    # A bad token is no one's: nothing recorded against anybody.
+    Client(HTTP_AUTHORIZATION="Bearer nope").get(
+        reverse("api_premises_detail", args=[world.other_premises.pk])
+    )
+    assert AuditEvent.objects.filter(action=ACCESS_REFUSED).count() == 1
+
+
 def test_pages_in_scope_and_anonymous_requests_record_nothing(world):
     client = sign_in(Client(), world.manager)
     assert client.get(reverse("premises_detail", args=[world.premises.pk])).status_code == 200
