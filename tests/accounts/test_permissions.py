@@ -155,3 +155,10 @@ class TestScopeEdges:
             scope_for(world.manager).premises_filter(Permission.MANAGE_STAFF)
         )
         assert list(managed) == [world.premises]
+
+    def test_someone_with_no_role_sees_no_premises(self, world):
+        from accounts.models import Premises
+        from tests.factories import UserFactory
+
+        scope = scope_for(UserFactory())
+        assert list(Premises.objects.filter(scope.premises_filter(Permission.VIEW_PREMISES))) == []
