@@ -510,7 +510,8 @@ class Run:
             f"pages keep answering 200 while Redis is down: {down}",
         )
         health = self.get("/health/")[0]
-        check(health == 500, f"/health/ reports the outage to the load balancer ({health})")
+        # pharmacy_portal/health.py: 503 Service Unavailable, the load balancer's signal.
+        check(health == 503, f"/health/ reports the outage to the load balancer ({health})")
         self.services.start_redis()
         check(set(self.statuses()) == {200}, "pages answer after Redis is back")
         self.start_worker()
