@@ -156,6 +156,33 @@ class TestScopeEdges:
         )
         assert list(managed) == [world.premises]
 
+    def test_building_a_filter_leaves_what_each_role_reaches_as_it_was(self, world):
+        """Someone who works at one premises and covers another as an unlocker, and a head
+        office who also covers another organisation: a filter joining their roles must not
+        lend one role's premises to another for later checks in the same request."""
+        from accounts.models import Premises
+
+        UnlockerCoverFactory(unlocker=world.staff, premises=world.other_premises)
+        staff = scope_for(world.staff)
+        shown = Premises.objects.filter(staff.premises_filter(Permission.VIEW_PREMISES))
+        assert set(shown) == {world.premises, world.other_premises}
+        # Tokens are staff business, not an unlocker's.
+        assert not has_permission(world.staff, Permission.VIEW_TOKENS, world.other_premises)
+        assert has_permission(world.staff, Permission.VIEW_TOKENS, world.premises)
+
+        UnlockerCoverFactory(
+            unlocker=world.head_office,
+            premises=None,
+            organisation=world.other_premises.organisation,
+        )
+        head_office = scope_for(world.head_office)
+        head_office.premises_filter(Permission.VIEW_PREMISES)
+        # Compliance across a group is head office business, not an unlocker's.
+        assert not has_permission(
+            world.head_office, Permission.VIEW_COMPLIANCE, world.other_premises
+        )
+        assert has_permission(world.head_office, Permission.VIEW_COMPLIANCE, world.premises)
+
     def test_someone_with_no_role_sees_no_premises(self, world):
         from accounts.models import Premises
         from tests.factories import UserFactory
