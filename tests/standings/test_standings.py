@@ -43,7 +43,7 @@ from smartcards import selectors as smartcard_selectors
 from smartcards import services as smartcard_services
 from smartcards.models import SmartcardHolder, SmartcardRequest
 from tests.conftest import sign_in
-from tests.factories import PremisesFactory, UserFactory
+from tests.factories import MembershipFactory, PremisesFactory, UserFactory
 
 AREAS = ("nhsmail", "smartcards", "eps", "records")
 
@@ -463,3 +463,238 @@ def test_readers_look_for_never_worked_out_premises_among_recent_ones_only(world
     assert PremisesStanding.objects.filter(premises=new).count() == len(AREAS)
     call_command("standings_rebuild", stdout=io.StringIO())
     assert PremisesStanding.objects.filter(premises=old).count() == len(AREAS)
+
+
+# --- What each area's rules make of a premises ----------------------------------------
+
+
+def _eps_standing(premises):
+    from eps import standing as eps_standing
+
+    return eps_standing.work_out(Premises.objects.filter(pk=premises.pk), today())[premises.pk]
+
+
+def _eps_orderers(premises, count):
+    from tests.eps.factories import PcseOrdererFactory
+
+    for _ in range(count):
+        member = MembershipFactory(premises=premises)
+        PcseOrdererFactory(premises=premises, user=member.user)
+
+
+def _eps_usage(premises, stock, per_day=10):
+    """Ten days of use at per_day, leaving `stock` tokens: stock // per_day days of cover."""
+    from tests.eps.factories import movement
+
+    movement(premises, stock + per_day * 10, days_ago=10)
+    for days_ago in range(10):
+        movement(premises, -per_day, days_ago=days_ago)
+
+
+def _eps_reorder_days():
+    from eps.models import default_settings
+
+    defaults = default_settings()
+    return defaults["lead_time_days"] + defaults["safety_margin_days"]
+
+
+@pytest.mark.django_db
+def test_eps_low_stock_without_a_placed_order_is_red_and_says_so():
+    premises = PremisesFactory()
+    _eps_usage(premises, stock=20)
+    _eps_orderers(premises, 1)
+    standing = _eps_standing(premises)
+    reorder = _eps_reorder_days()
+    assert standing.level == "red"
+    assert standing.reason == (
+        f"Low on tokens: 2 days of cover, below the {reorder}-day reorder point, and no "
+        "order placed on PCSE Online; Only one person here can order on PCSE Online; 2 are "
+        "needed"
+    )
+    assert standing.figures["stock"] == 20
+    assert standing.figures["days_of_cover"] == 2
+    assert standing.figures["reorder_days"] == reorder
+    assert standing.figures["is_low"] is True
+    assert standing.figures["has_usage"] is True
+    assert standing.figures["orderers"] == 1
+    assert standing.figures["too_few_orderers"] is True
+    assert standing.figures["placed_orders"] == 0
+
+
+@pytest.mark.django_db
+def test_eps_low_stock_with_an_order_on_its_way_is_amber():
+    from tests.eps.factories import TokenOrderFactory
+
+    premises = PremisesFactory()
+    _eps_usage(premises, stock=10)
+    _eps_orderers(premises, 2)
+    TokenOrderFactory(premises=premises, placed=True)
+    standing = _eps_standing(premises)
+    assert standing.level == "amber"
+    assert standing.reason == (
+        f"Low on tokens: 1 day of cover, below the {_eps_reorder_days()}-day reorder point; "
+        "an order is on its way"
+    )
+    assert standing.figures["orderers"] == 2
+    assert standing.figures["too_few_orderers"] is False
+    assert (standing.figures["open_orders"], standing.figures["placed_orders"]) == (1, 1)
+    assert standing.figures["overdue_orders"] == 0
+
+
+@pytest.mark.django_db
+def test_eps_low_stock_with_only_an_overdue_order_is_red_once():
+    from tests.eps.factories import TokenOrderFactory
+
+    premises = PremisesFactory()
+    _eps_usage(premises, stock=20)
+    _eps_orderers(premises, 2)
+    TokenOrderFactory(premises=premises, overdue=True)
+    standing = _eps_standing(premises)
+    assert standing.level == "red"
+    assert standing.reason == (
+        f"Low on tokens: 2 days of cover, below the {_eps_reorder_days()}-day reorder point, "
+        "and the order placed is overdue"
+    )
+    assert standing.figures["overdue_orders"] == 1
+
+
+@pytest.mark.django_db
+def test_eps_overdue_orders_with_stock_enough_are_amber_and_counted():
+    from tests.eps.factories import TokenOrderFactory
+
+    premises = PremisesFactory()
+    _eps_usage(premises, stock=1500)
+    _eps_orderers(premises, 2)
+    TokenOrderFactory(premises=premises, overdue=True)
+    assert _eps_standing(premises).reason == "1 order past the expected delivery date"
+    TokenOrderFactory(premises=premises, overdue=True)
+    standing = _eps_standing(premises)
+    assert standing.level == "amber"
+    assert standing.reason == "2 orders past the expected delivery date"
+    assert standing.figures["is_low"] is False
+
+
+@pytest.mark.django_db
+def test_eps_enough_stock_and_orderers_is_green_with_the_stock_and_cover():
+    premises = PremisesFactory()
+    _eps_usage(premises, stock=1500)
+    _eps_orderers(premises, 2)
+    standing = _eps_standing(premises)
+    assert standing.level == "green"
+    assert standing.reason == "1,500 in stock, 150 days of cover"
+    assert standing.figures["too_few_orderers"] is False
+
+
+@pytest.mark.django_db
+def test_eps_no_orderers_and_no_usage_are_amber_for_both():
+    premises = PremisesFactory()
+    MembershipFactory(premises=premises)
+    standing = _eps_standing(premises)
+    assert standing.level == "amber"
+    assert standing.reason == (
+        "Nobody here can order on PCSE Online; 2 are needed; No token usage recorded in the "
+        "last eight weeks, so days of cover are unknown"
+    )
+    assert standing.figures["orderers"] == 0
+    assert standing.figures["has_usage"] is False
+    assert standing.figures["days_of_cover"] is None
+
+
+def _records_standing(premises):
+    from records import standing as records_standing
+
+    return records_standing.work_out(Premises.objects.filter(pk=premises.pk), today())[premises.pk]
+
+
+def _ready_technician(premises):
+    from tests.records.factories import GphcRegistrationFactory, ReadinessRecordFactory
+
+    membership = MembershipFactory(premises=premises, job_role="technician")
+    GphcRegistrationFactory(user=membership.user)
+    ReadinessRecordFactory(membership=membership)
+    return membership
+
+
+@pytest.mark.django_db
+def test_records_a_ready_pharmacist_and_every_eligible_ready_is_green():
+    from tests.records.factories import ready_pharmacist
+
+    premises = PremisesFactory()
+    ready_pharmacist(premises)
+    _ready_technician(premises)
+    MembershipFactory(premises=premises, job_role="dispenser")  # not eligible
+    standing = _records_standing(premises)
+    assert standing.level == "green"
+    assert standing.reason == "2 of 2 eligible staff ready"
+    assert standing.figures == {
+        "staff_count": 3,
+        "eligible_staff_count": 2,
+        "ready_staff_count": 2,
+        "training_due_count": 0,
+        "has_ready_pharmacist": True,
+    }
+
+
+@pytest.mark.django_db
+def test_records_eligible_staff_not_ready_or_due_training_are_amber():
+    from records.models import ReadinessRecord
+    from tests.records.factories import ready_pharmacist
+
+    premises = PremisesFactory()
+    pharmacist = ready_pharmacist(premises)
+    MembershipFactory(premises=premises, job_role="technician")  # no readiness record
+    standing = _records_standing(premises)
+    assert standing.level == "amber"
+    assert standing.reason == "1 of 2 eligible staff not ready"
+    ReadinessRecord.objects.filter(membership=pharmacist).update(
+        cppe_training_on=today() - timedelta(days=365 * 3)
+    )
+    standing = _records_standing(premises)
+    assert standing.level == "amber"
+    assert standing.reason == (
+        "1 of 2 eligible staff not ready; CPPE SCR training due a refresh for 1 of 2 eligible staff"
+    )
+    assert standing.figures["training_due_count"] == 1
+
+
+@pytest.mark.django_db
+def test_records_no_ready_pharmacist_is_red_with_the_staff_ready_and_the_rest():
+    premises = PremisesFactory()
+    _ready_technician(premises)
+    MembershipFactory(premises=premises, job_role="pharmacist")  # no readiness record
+    standing = _records_standing(premises)
+    assert standing.level == "red"
+    assert standing.reason == (
+        "No registered pharmacist here is ready for SCR/NCRS (1 staff ready); "
+        "1 of 2 eligible staff not ready"
+    )
+    assert standing.figures["has_ready_pharmacist"] is False
+
+
+@pytest.mark.django_db
+def test_records_no_staff_at_all_is_red_for_that_reason():
+    standing = _records_standing(PremisesFactory())
+    assert standing.level == "red"
+    assert standing.reason == "No staff recorded here, so no pharmacist is ready for SCR/NCRS"
+    assert standing.figures["staff_count"] == 0
+
+
+@pytest.mark.django_db
+def test_eps_and_records_standings_are_worked_out_for_the_day_asked():
+    from eps import standing as eps_standing
+    from records import standing as records_standing
+    from tests.eps.factories import TokenOrderFactory
+    from tests.records.factories import ready_pharmacist
+
+    premises = PremisesFactory()
+    _eps_usage(premises, stock=1500)
+    _eps_orderers(premises, 2)
+    TokenOrderFactory(premises=premises, placed=True)  # expected in four days
+    ready_pharmacist(premises, start_date=today() + timedelta(days=10))
+    queryset = Premises.objects.filter(pk=premises.pk)
+    later = today() + timedelta(days=10)
+    assert eps_standing.work_out(queryset, today())[premises.pk].figures["overdue_orders"] == 0
+    later_eps = eps_standing.work_out(queryset, later)[premises.pk]
+    assert later_eps.reason == "1 order past the expected delivery date"
+    assert records_standing.work_out(queryset, today())[premises.pk].level == "red"
+    assert records_standing.work_out(queryset, later)[premises.pk].level == "green"
