@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.permissions import Permission, has_permission
@@ -133,19 +134,25 @@ def _health(schedule, latest, last_started_at, since, now):
 
 def jobs_overview():
     """Every periodic job, in BEAT_SCHEDULE's order, with its latest run and health.
-    Two queries per job (a fixed number: the jobs are listed in code)."""
+    Three queries whatever the number of jobs: each job's latest run, each job's last
+    start, and when job runs began to be recorded."""
     now = timezone.now()
     since = _jobs_since()
+    runs = JobRun.objects.filter(job__in=list(BEAT_SCHEDULE)).exclude(state=JobRun.State.SKIPPED)
+    newest = runs.filter(job=OuterRef("job")).order_by("-queued_at", "-id").values("pk")[:1]
+    latest_of = {
+        run.job: run for run in runs.filter(pk=Subquery(newest)).select_related("requested_by")
+    }
+    started_of = dict(
+        runs.filter(started_at__isnull=False)
+        .values("job")
+        .annotate(last=Max("started_at"))
+        .values_list("job", "last")
+        .order_by()
+    )
     statuses = []
     for name, job in BEAT_SCHEDULE.items():
-        runs = JobRun.objects.filter(job=name).exclude(state=JobRun.State.SKIPPED)
-        latest = runs.select_related("requested_by").order_by("-queued_at", "-id").first()
-        last_started_at = (
-            runs.filter(started_at__isnull=False)
-            .order_by("-started_at")
-            .values_list("started_at", flat=True)
-            .first()
-        )
+        latest, last_started_at = latest_of.get(name), started_of.get(name)
         schedule = job["schedule"]
         statuses.append(
             JobStatus(

@@ -155,3 +155,23 @@ def test_next_run_is_the_scheduled_minute():
     assert jobs["smartcards-escalations-every-5-minutes"].next_run_at == datetime.datetime(
         2026, 3, 2, 5, 35, tzinfo=datetime.UTC
     )
+
+
+def test_overview_reads_each_jobs_latest_run_in_a_fixed_number_of_queries(
+    django_assert_num_queries,
+):
+    now = timezone.now()
+    for index, name in enumerate(BEAT_SCHEDULE):
+        for hours_ago in (3, 2, 1):
+            JobRun.objects.create(
+                job=name,
+                trigger=JobRun.Trigger.SCHEDULE,
+                state=JobRun.State.SUCCEEDED,
+                queued_at=now - datetime.timedelta(hours=hours_ago, minutes=index),
+                started_at=now - datetime.timedelta(hours=hours_ago, minutes=index),
+            )
+    with django_assert_num_queries(3):
+        jobs = {job.name: job for job in selectors.jobs_overview()}
+    assert set(jobs) == set(BEAT_SCHEDULE)
+    for index, name in enumerate(BEAT_SCHEDULE):
+        assert jobs[name].latest.queued_at == now - datetime.timedelta(hours=1, minutes=index)
