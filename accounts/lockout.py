@@ -1,4 +1,4 @@
-"""Sign-in lockout, through django-axes (settings: AXES_*; decision 0003 and lockout.md).
+"""Sign-in lockout, through django-axes (settings: AXES_*; docs/decisions/0034-lockout.md).
 
 - One account: ACCOUNT_FAILURE_LIMIT wrong passwords within the cool-off lock that account,
   whatever letter case or spacing the email was typed in: axes keys attempts on

@@ -284,7 +284,7 @@ class AuditEvent(models.Model):
 
     Services write these explicitly. On PostgreSQL triggers refuse UPDATE and DELETE
     (migration 0002) and TRUNCATE (migration 0007), so not even the application's own
-    database user can rewrite history; docs/decisions/database-roles.md describes the
+    database user can rewrite history; docs/decisions/0033-database-roles.md describes the
     production roles that keep the portal from switching the triggers off.
     """
 

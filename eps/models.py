@@ -22,7 +22,7 @@ class TokenSettings(models.Model):
     """One premises' reorder settings, and the row locked while its stock changes.
 
     The defaults are portal defaults for a premises that has not set its own
-    (docs/decisions/eps-reorder-defaults.md).
+    (docs/decisions/0011-eps-reorder-defaults.md).
     """
 
     premises = models.OneToOneField(

@@ -1,7 +1,7 @@
 """PCSE, who supply FP10DT dispensing tokens, and how to reach them.
 
 National, published by PCSE and Community Pharmacy England; kept here in one place so a
-change is one edit (docs/decisions/eps-pcse-contacts.md).
+change is one edit (docs/decisions/0008-eps-pcse-contacts.md).
 """
 
 PCSE_ONLINE_URL = "https://pcse.england.nhs.uk/services/supplies/"

@@ -329,7 +329,7 @@ def is_pcse_orderer(user, premises, *, today=None):
 
 def can_handle_orders(user, premises):
     """Managers, head office and admins; and staff linked to the premises' PCSE Online
-    account, who are the people placing the orders (docs/decisions/eps-permissions.md)."""
+    account, who are the people placing the orders (docs/decisions/0010-eps-permissions.md)."""
     if has_permission(user, Permission.MANAGE_TOKENS, premises):
         return True
     return has_permission(user, Permission.VIEW_TOKENS, premises) and is_pcse_orderer(

@@ -10,7 +10,7 @@ MAX_TOKENS = 100_000
 
 # PCSE Online's own reference format is not published and has changed over the years, so
 # the check is tolerant: letters, numbers and hyphens, 6 to 20 characters, at least one
-# number (docs/decisions/eps-pcse-reference.md).
+# number (docs/decisions/0009-eps-pcse-reference.md).
 PCSE_REFERENCE_PATTERN = re.compile(r"^[A-Z0-9](?:[A-Z0-9-]{4,18})[A-Z0-9]$")
 
 

@@ -5,7 +5,7 @@ created and filled with `seed_scale` data the first time, which takes a few minu
 starts its own Redis on a spare port, a Celery worker and gunicorn (WEB_CONCURRENCY workers,
 default 4) under DJANGO_ENV=production settings with loopback values. Scale people have
 unusable passwords, so the personas' sessions are made directly through Django's session
-engine, two-factor verified for unlockers and head offices (docs/decisions/load-personas.md).
+engine, two-factor verified for unlockers and head offices (docs/decisions/0016-load-personas.md).
 Prints RPS, median and 95th-percentile per page and the error count; stops what it started.
 
 LOAD_USERS (50), LOAD_SECONDS (75) bound the run; LOAD_P95_MS (300) is the target shown.

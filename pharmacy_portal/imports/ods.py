@@ -10,7 +10,7 @@ row, every value quoted, 27 columns a row. The columns the portal reads (0-based
 The rest (status, sub-type, telephone and so on) are not kept by the portal. The upload is
 compared with every premises in one pass (one query for the premises, one for the ICB
 areas) and only the codes that differ are stored, as OdsRow; nothing changes until a
-portal admin applies it. See docs/decisions/imports-ods-reconciliation.md.
+portal admin applies it. See docs/decisions/0031-imports-ods-reconciliation.md.
 """
 
 import datetime
