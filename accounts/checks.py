@@ -21,7 +21,7 @@ def check_database_role(app_configs, **kwargs):
     return [
         checks.Warning(
             f"{problem} It could switch off the audit trail's triggers.",
-            hint="Connect as the portal role described in docs/decisions/0033-database-roles.md "
+            hint="Connect as the portal role described in docs/database-roles.md "
             "and run migrations as the owner role.",
             id="portal.W001",
         )

@@ -1,4 +1,4 @@
-"""The production database roles (docs/decisions/0033-database-roles.md).
+"""The production database roles (docs/database-roles.md).
 
 Two PostgreSQL roles: an owner, which owns the schema and runs migrations, and the portal
 role the web processes and workers connect as. The portal role may read and write the

@@ -283,7 +283,7 @@ class AuditEvent(models.Model):
     """Append-only record of every write that matters.
 
     Services write these explicitly. On PostgreSQL triggers refuse UPDATE and DELETE
-    (migration 0002) and TRUNCATE (migration 0007), so not even the application's own
+    (migration 0002) and TRUNCATE (migration 0008), so not even the application's own
     database user can rewrite history; docs/decisions/0033-database-roles.md describes the
     production roles that keep the portal from switching the triggers off.
     """

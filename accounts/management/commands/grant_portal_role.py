@@ -8,7 +8,7 @@ class Command(BaseCommand):
     help = (
         "Run as the owner role after migrate: grant the portal role what it needs and no "
         "more (no TRUNCATE, no UPDATE or DELETE on the audit trail). See "
-        "docs/decisions/0033-database-roles.md."
+        "docs/database-roles.md."
     )
 
     def add_arguments(self, parser):
