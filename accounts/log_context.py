@@ -4,7 +4,7 @@ django-structlog binds `user_id` and `ip`; the portal adds its own request id (t
 stored on audit events and echoed in X-Request-ID, so a log line leads to its audit
 events) and the organisations the person works for. Those are worked out once, at sign-in,
 and kept in the session, so logging costs no query per request. API requests bind the
-token's organisation (pharmacy_portal.api.authentication). Celery tasks queued during a
+token's organisation (api.authentication). Celery tasks queued during a
 request carry the same context to the worker (DJANGO_STRUCTLOG_CELERY_ENABLED).
 """
 

@@ -46,10 +46,10 @@ from accounts.models import (
 )
 from accounts.validators import ODS_CODE_PATTERN
 from benchmarks.scale import BIGGEST_GROUP
-from pharmacy_portal.imports import ods, services
-from pharmacy_portal.imports.bulk import UNSENT_TOKEN_PREFIX
-from pharmacy_portal.imports.kinds import header_key
-from pharmacy_portal.models import ImportRow, ImportRun, OdsReconciliation, OdsRow
+from imports import ods, services
+from imports.bulk import UNSENT_TOKEN_PREFIX
+from imports.kinds import header_key
+from imports.models import ImportRow, ImportRun, OdsReconciliation, OdsRow
 
 OUT = Path(__file__).resolve().parent / "out"
 SIZES = (10_000, 100_000)

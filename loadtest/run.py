@@ -1,7 +1,8 @@
 """`make load`: the portal as production runs it, driven by 50 locust users on loopback.
 
 Uses PostgreSQL at LOAD_DATABASE_URL (default the local server's portal_load database,
-created and filled with `seed_scale` data the first time, which takes a few minutes) and
+created and filled with the scale data set by `python -m benchmarks.seed` the first time,
+which takes a few minutes) and
 starts its own Redis on a spare port, a Celery worker and gunicorn (WEB_CONCURRENCY workers,
 default 4) under DJANGO_ENV=production settings with loopback values. Scale people have
 unusable passwords, so the personas' sessions are made directly through Django's session
@@ -222,7 +223,7 @@ def main():
         )  # fmt: skip
         print("load: migrating and loading the scale data set (slow the first time)", flush=True)
         manage("migrate", "--no-input", "-v", "0", env=env)
-        manage("seed_scale", env=env)
+        subprocess.run([sys.executable, "-m", "benchmarks.seed"], cwd=ROOT, env=env, check=True)
         manage("collectstatic", "--no-input", "-v", "0", env=production)
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))

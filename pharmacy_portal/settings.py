@@ -86,8 +86,16 @@ INSTALLED_APPS = [
     "smartcards",
     "eps",
     "records",
+    # Configuration, and the history of migrations of tables since moved to imports and api.
     "pharmacy_portal",
-    "pharmacy_portal.jobs",
+    # Shared NHS.UK building blocks every app may use.
+    "ui",
+    # Cross-area apps: each reads several area apps.
+    "dashboard",
+    "imports",
+    "api",
+    "jobs",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -130,7 +138,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "pharmacy_portal.context_processors.navigation",
             ],
-            "builtins": ["pharmacy_portal.templatetags.nhsuk"],
+            "builtins": ["ui.templatetags.nhsuk", "accounts.templatetags.standing_tags"],
         },
     },
 ]
@@ -172,7 +180,7 @@ else:
 
 # Without REDIS_URL the broker is a folder (kombu's filesystem transport): the web server,
 # the worker and beat of `make run` pass tasks through it with no server to install.
-# pharmacy_portal/jobs/checks.py says clearly when it cannot be written.
+# jobs/checks.py says clearly when it cannot be written.
 BROKER_FOLDER = Path(env("BROKER_FOLDER", str(BASE_DIR / "var" / "broker")))
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
@@ -263,15 +271,15 @@ IMPORT_MAX_ROWS = 200_000
 IMPORT_INLINE_MAX_ROWS = int(env("IMPORT_INLINE_MAX_ROWS", "2000"))
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["pharmacy_portal.api.authentication.ApiTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["pharmacy_portal.api.permissions.HasApiToken"],
-    "DEFAULT_THROTTLE_CLASSES": ["pharmacy_portal.api.throttling.ApiTokenRateThrottle"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasApiToken"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiTokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_token": env("API_RATE_LIMIT", "600/minute")},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "pharmacy_portal.api.pagination.ApiPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "pharmacy_portal.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -287,7 +295,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "pharmacy_portal.api.schema.add_error_responses",
+        "api.schema.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "AccountStatusEnum": "nhsmail.models.PersonalAccount.Status",

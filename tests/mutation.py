@@ -33,7 +33,10 @@ RULES = {
     "smartcards/models.py": ["tests/smartcards/test_services.py", "tests/smartcards/test_tasks.py"],
     "eps/selectors.py": ["tests/eps/test_days_of_cover.py", "tests/eps/test_bank_holidays.py"],
 }
-APPS = ["accounts", "nhsmail", "smartcards", "eps", "records", "pharmacy_portal"]
+APPS = [
+    "accounts", "nhsmail", "smartcards", "eps", "records", "ui",
+    "dashboard", "imports", "api", "jobs", "demo", "pharmacy_portal",
+]  # fmt: skip
 COPIED = ["tests", "templates", "static", "manage.py"]
 LEFT_OUT = shutil.ignore_patterns(
     "__pycache__", "*.pyc", ".hypothesis", "mutants", "node_modules", "staticfiles"

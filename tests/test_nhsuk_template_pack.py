@@ -51,7 +51,7 @@ from django.template import Context, Template
 from django.template.loader import render_to_string
 
 from accounts.widgets import NHSDateField, NHSDateInput
-from pharmacy_portal.templatetags import nhsuk
+from ui.templatetags import nhsuk
 
 # --- A tiny DOM, enough to ask questions of the markup --------------------------------------
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.permissions import Permission, has_permission
-from pharmacy_portal.templatetags.nhsuk import nhsuk_tag
+from ui.templatetags.nhsuk import nhsuk_tag
 
 from ..models import StockMovement, TokenOrder
 

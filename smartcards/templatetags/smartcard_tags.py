@@ -4,7 +4,7 @@ from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from pharmacy_portal.templatetags.nhsuk import nhsuk_tag
+from ui.templatetags.nhsuk import nhsuk_tag
 
 from ..models import SmartcardRequest
 

@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Invitation, Membership
+from api import services
+from api.models import ApiToken, hash_api_token
+from api.throttling import ApiTokenRateThrottle
 from nhsmail.models import MailboxLink, PersonalAccount, SharedMailbox
-from pharmacy_portal.api import services
-from pharmacy_portal.api.throttling import ApiTokenRateThrottle
-from pharmacy_portal.models import ApiToken, hash_api_token
 from tests.conftest import sign_in
 from tests.factories import MembershipFactory, PremisesFactory
 

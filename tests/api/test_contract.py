@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from pharmacy_portal.api import services
+from api import services
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 
-from pharmacy_portal.api import services
+from api import services
 from pharmacy_portal.wsgi import application
 from tests.factories import MembershipFactory
 

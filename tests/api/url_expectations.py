@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from pharmacy_portal.models import ApiToken
+from api.models import ApiToken
 from tests.url_access import EVERYONE, Expect, own_organisation
 
 HEAD_OFFICE = frozenset({"head_office", "portal_admin"})

@@ -198,7 +198,7 @@ def demo_world(live_server):
     # As `manage.py seed_demo` does it, so journeys see what people trying the portal see.
     # Imported here so that an area's demo module that fails to import breaks only the
     # journeys that use the demo, not the collection of the whole suite.
-    from pharmacy_portal.management.commands.seed_demo import AREA_SEEDERS
+    from demo.management.commands.seed_demo import AREA_SEEDERS
 
     with transaction.atomic():
         personas = seed_demo()

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from pharmacy_portal.jobs.models import JobRun
+from jobs.models import JobRun
 from tests.browser.helpers import assert_accessible, sign_in
 
 

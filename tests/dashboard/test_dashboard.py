@@ -26,11 +26,11 @@ from django.utils import timezone
 
 from accounts import standings
 from accounts.models import Membership, PremisesStanding, SentNotification, StandingDay
-from pharmacy_portal.api import services as api_services
-from pharmacy_portal.dashboard import selectors
-from pharmacy_portal.dashboard.forms import TableFilterForm
-from pharmacy_portal.dashboard.services import weekly_digests_send
-from pharmacy_portal.tasks import send_weekly_digests
+from api import services as api_services
+from dashboard import selectors
+from dashboard.forms import TableFilterForm
+from dashboard.services import weekly_digests_send
+from dashboard.tasks import send_weekly_digests
 from smartcards.models import SmartcardHolder, SmartcardRequest
 from tests.conftest import sign_in
 from tests.eps.factories import movement
@@ -589,7 +589,7 @@ class TestTable:
         assert sorts == {"name", "ods", *AREA_KEYS}
 
     def test_pages_through_the_whole_sorted_table(self, world, group, monkeypatch):
-        from pharmacy_portal.dashboard import views
+        from dashboard import views
 
         client = sign_in(Client(), world.head_office)
         everything = table_names(client, {"sort": "nhsmail"})

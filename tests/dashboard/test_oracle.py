@@ -41,7 +41,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from pharmacy_portal.api import services as api_services
+from api import services as api_services
 from tests.conftest import sign_in
 from tests.eps.factories import PcseOrdererFactory, TokenOrderFactory, movement
 from tests.factories import (

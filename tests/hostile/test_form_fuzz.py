@@ -100,7 +100,7 @@ def ready_run(world):
 
 
 def reconciliation_with_a_new_code(world):
-    from pharmacy_portal.imports import ods
+    from imports import ods
     from tests.imports.test_ods_reconciliation import ods_file, ods_row
 
     rows = [ods_row("FZZ99", "NEW CORNER CHEMIST", "1 CORNER", "LEEDS", "LS2 7AA")]

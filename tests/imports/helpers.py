@@ -3,8 +3,8 @@ import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from pharmacy_portal.imports import services
-from pharmacy_portal.models import ImportRun
+from imports import services
+from imports.models import ImportRun
 
 STAFF_HEADER = [
     "Email address",

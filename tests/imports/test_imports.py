@@ -12,9 +12,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import AuditEvent, Invitation, Membership, Premises
+from imports import selectors, services
+from imports.models import ImportRow, ImportRun
 from nhsmail.models import MailboxLink, PersonalAccount, SharedMailbox
-from pharmacy_portal.imports import selectors, services
-from pharmacy_portal.models import ImportRow, ImportRun
 from tests.conftest import sign_in
 from tests.factories import MembershipFactory, PremisesFactory, RegionFactory, UserFactory
 from tests.imports.helpers import (
@@ -889,7 +889,7 @@ def test_big_files_are_checked_and_applied_by_tasks(
 
 
 def test_tasks_can_run_twice(world, django_capture_on_commit_callbacks):
-    from pharmacy_portal.imports import tasks
+    from imports import tasks
 
     run = staff_upload(world.head_office, world.premises.organisation, staff_rows(world, 2))
     tasks.check_import(run.pk)

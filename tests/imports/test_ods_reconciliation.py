@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Premises, PremisesStanding, Region
-from pharmacy_portal.dashboard.selectors import dashboard_premises
-from pharmacy_portal.imports import ods
-from pharmacy_portal.models import OdsReconciliation, OdsRow
+from dashboard.selectors import dashboard_premises
+from imports import ods
+from imports.models import OdsReconciliation, OdsRow
 from tests.factories import OrganisationFactory, PremisesFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import AuditEvent, Invitation, Membership, Premises, Region
+from imports import kinds, services
+from imports.models import ImportRow, ImportRun
 from nhsmail.models import MailboxLink, PersonalAccount, SharedMailbox
-from pharmacy_portal.imports import kinds, services
-from pharmacy_portal.models import ImportRow, ImportRun
 from tests.factories import MembershipFactory
 from tests.imports.helpers import STAFF_HEADER, csv_bytes, csv_file, staff_upload, upload
 

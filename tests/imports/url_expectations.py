@@ -1,4 +1,4 @@
-from pharmacy_portal.models import ImportRun
+from imports.models import ImportRun
 from tests.imports.helpers import make_run
 from tests.url_access import Expect, own_organisation
 
@@ -12,7 +12,7 @@ def a_run(world):
 
 
 def a_reconciliation(world):
-    from pharmacy_portal.models import OdsReconciliation
+    from imports.models import OdsReconciliation
 
     return {
         "pk": OdsReconciliation.objects.create(

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from pharmacy_portal.celery import BEAT_SCHEDULE
-from pharmacy_portal.jobs.models import JobRun
+from jobs.models import JobRun
+from jobs.schedule import BEAT_SCHEDULE
 from tests.conftest import ROLES, sign_in
 
 pytestmark = pytest.mark.django_db

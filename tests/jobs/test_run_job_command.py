@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import CommandError, ManagementUtility, call_command
 
-from pharmacy_portal.celery import BEAT_SCHEDULE
-from pharmacy_portal.jobs.models import JobRun
+from jobs.models import JobRun
+from jobs.schedule import BEAT_SCHEDULE
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,10 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from pharmacy_portal.celery import BEAT_SCHEDULE, app
-from pharmacy_portal.jobs import selectors, services
-from pharmacy_portal.jobs.models import JobRun
+from jobs import selectors, services
+from jobs.models import JobRun
+from jobs.schedule import BEAT_SCHEDULE
+from pharmacy_portal.celery import app
 from tests.nhsmail.factories import PersonalAccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +142,7 @@ def test_unknown_job_names_are_refused():
 def test_beat_queues_every_job_through_the_recording_task():
     assert set(app.conf.beat_schedule) == set(BEAT_SCHEDULE)
     for name, entry in app.conf.beat_schedule.items():
-        assert entry["task"] == "pharmacy_portal.jobs.tasks.run_job"
+        assert entry["task"] == "jobs.tasks.run_job"
         assert entry["kwargs"] == {"name": name}
         assert entry["schedule"] is BEAT_SCHEDULE[name]["schedule"]
 

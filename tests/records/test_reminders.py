@@ -99,7 +99,7 @@ class TestReviewReminders:
         assert services.week_of(datetime.date(2026, 3, 16)) == datetime.date(2026, 3, 16)
 
     def test_the_task_is_scheduled_weekly(self):
-        from pharmacy_portal.celery import BEAT_SCHEDULE
+        from jobs.schedule import BEAT_SCHEDULE
 
         entry = BEAT_SCHEDULE["records-guidance-review-reminders-weekly"]
         assert entry["task"] == "records.tasks.send_guidance_review_reminders"

@@ -62,7 +62,7 @@ def test_every_line_of_a_request_carries_request_user_and_organisation(world, lo
 
 
 def test_api_lines_carry_the_tokens_organisation(world, log_lines):
-    from pharmacy_portal.api import services
+    from api import services
 
     _, token = services.token_create(
         actor=world.head_office, organisation=world.premises.organisation, name="HR", valid_days=30

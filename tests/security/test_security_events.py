@@ -46,7 +46,7 @@ def test_an_out_of_scope_object_is_recorded_once_per_request(world):
 
 
 def test_an_api_token_asking_for_another_organisations_premises_is_recorded(world):
-    from pharmacy_portal.api import services as api_services
+    from api import services as api_services
 
     _, token = api_services.token_create(
         actor=world.head_office, organisation=world.premises.organisation, name="HR", valid_days=30

@@ -31,12 +31,12 @@ from accounts.models import (
     StandingTally,
     UnlockerCover,
 )
+from dashboard import selectors as dashboard_selectors
 from eps import selectors as eps_selectors
 from eps import services as eps_services
 from nhsmail import selectors as nhsmail_selectors
 from nhsmail import services as nhsmail_services
 from nhsmail.models import MailboxLink, PersonalAccount
-from pharmacy_portal.dashboard import selectors as dashboard_selectors
 from records import selectors as records_selectors
 from records import services as records_services
 from smartcards import selectors as smartcard_selectors

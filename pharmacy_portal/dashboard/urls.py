@@ -1,9 +1,0 @@
-from django.urls import path
-
-from . import views
-
-urlpatterns = [
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("dashboard/premises/", views.premises_table, name="dashboard_table"),
-    path("premises/<int:pk>/overview/", views.premises_overview, name="premises_overview"),
-]

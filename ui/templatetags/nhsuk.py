@@ -1,0 +1,549 @@
+"""NHS.UK frontend helpers for templates.
+
+This library is a template builtin (see TEMPLATES in settings), so every template can use
+it without ``{% load %}``. It holds:
+
+* the widget-type filters the crispy-forms "nhsuk" pack (``templates/nhsuk/``) uses to
+  pick the NHS.UK markup for a field: ``widget_type``, ``is_radio``, ``is_checkbox``,
+  ``is_checkboxes``, ``is_date_input``, ``is_file``, ``is_select``, ``is_textarea``,
+  ``is_password``;
+* ``{% nhsuk_field field as meta %}``, which works out everything a field template needs
+  (ids of the first input, hint and error, ``aria-describedby``, CSS classes) and renders
+  the control itself, keeping every attribute Django gives the widget;
+* ``{% nhsuk_error_summary_items form as items %}``, the list behind the error summary;
+* small presentational helpers: ``{% nhsuk_tag text colour %}``, ``|html_attrs``,
+  ``|nhsuk_button_class``, ``|nhsuk_button_attrs``.
+"""
+
+import re
+from functools import cached_property
+
+from django import forms, template
+from django.forms.utils import flatatt
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+# Kinds of field, each rendered by templates/nhsuk/field/<template>.html.
+HIDDEN = "hidden"
+DATE = "date"
+RADIOS = "radios"
+CHECKBOXES = "checkboxes"
+CHECKBOX = "checkbox"
+FILE = "file"
+SELECT = "select"
+TEXTAREA = "textarea"
+PASSWORD = "password"
+MULTI = "multi"
+INPUT = "input"
+
+_TEMPLATES = {
+    DATE: "date",
+    RADIOS: "choices",
+    CHECKBOXES: "choices",
+    CHECKBOX: "checkbox",
+    FILE: "file",
+    SELECT: "input",
+    TEXTAREA: "textarea",
+    PASSWORD: "password",
+    MULTI: "multi",
+    INPUT: "input",
+}
+
+# The class every control of a kind gets, and the one it gets when the field has an error.
+_CONTROL_CLASSES = {
+    INPUT: ("nhsuk-input", "nhsuk-input--error"),
+    PASSWORD: (
+        "nhsuk-input nhsuk-password-input__input nhsuk-js-password-input-input",
+        "nhsuk-input--error",
+    ),
+    TEXTAREA: ("nhsuk-textarea", "nhsuk-textarea--error"),
+    SELECT: ("nhsuk-select", "nhsuk-select--error"),
+    FILE: ("nhsuk-file-upload__input", ""),
+    CHECKBOX: ("nhsuk-checkboxes__input", ""),
+    MULTI: ("nhsuk-input", "nhsuk-input--error"),
+}
+
+TAG_COLOURS = frozenset(
+    {"white", "grey", "green", "aqua-green", "blue", "purple", "pink", "red", "orange", "yellow"}
+)
+
+_BOOTSTRAP_BUTTON_CLASS = re.compile(r"^(btn(-[\w-]+)?|hidden)$")
+
+
+def _join_classes(*groups):
+    """Join space-separated class lists, dropping blanks and repeats, keeping order."""
+    seen = []
+    for group in groups:
+        for name in str(group or "").split():
+            if name not in seen:
+                seen.append(name)
+    return " ".join(seen)
+
+
+def _widget_of(bound_field):
+    field = getattr(bound_field, "field", None)
+    return getattr(field, "widget", None)
+
+
+def _kind(widget):
+    if widget is None:
+        return ""
+    if widget.is_hidden:
+        return HIDDEN
+    if getattr(widget, "is_nhsuk_date_input", False):
+        return DATE
+    # CheckboxSelectMultiple is a RadioSelect, and RadioSelect is a Select: order matters.
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return CHECKBOXES
+    if isinstance(widget, forms.RadioSelect):
+        return RADIOS
+    if isinstance(widget, forms.CheckboxInput):
+        return CHECKBOX
+    if isinstance(widget, forms.FileInput):
+        return FILE
+    if isinstance(widget, forms.Select):
+        return SELECT
+    if isinstance(widget, forms.Textarea):
+        return TEXTAREA
+    if isinstance(widget, forms.PasswordInput):
+        return PASSWORD
+    if isinstance(widget, (forms.MultiWidget, forms.SelectDateWidget)):
+        return MULTI
+    return INPUT
+
+
+# --- Widget-type filters --------------------------------------------------------------
+
+
+@register.filter
+def widget_type(bound_field):
+    """The NHS.UK kind of a bound field: "input", "textarea", "select", "radios",
+    "checkboxes", "checkbox", "file", "password", "date", "multi" or "hidden".
+
+    Not to be confused with Django's ``BoundField.widget_type`` property, which is the
+    widget's class name.
+    """
+    return _kind(_widget_of(bound_field))
+
+
+@register.filter
+def is_radio(bound_field):
+    return widget_type(bound_field) == RADIOS
+
+
+@register.filter
+def is_checkbox(bound_field):
+    """A single checkbox (BooleanField), not a group."""
+    return widget_type(bound_field) == CHECKBOX
+
+
+@register.filter
+def is_checkboxes(bound_field):
+    return widget_type(bound_field) == CHECKBOXES
+
+
+@register.filter
+def is_date_input(bound_field):
+    return widget_type(bound_field) == DATE
+
+
+@register.filter
+def is_file(bound_field):
+    return widget_type(bound_field) == FILE
+
+
+@register.filter
+def is_select(bound_field):
+    return widget_type(bound_field) == SELECT
+
+
+@register.filter
+def is_textarea(bound_field):
+    return widget_type(bound_field) == TEXTAREA
+
+
+@register.filter
+def is_password(bound_field):
+    return widget_type(bound_field) == PASSWORD
+
+
+# --- One field ----------------------------------------------------------------------------
+
+
+class NHSField:
+    """What an NHS.UK field template needs to know about one bound field.
+
+    Ids follow NHS.UK frontend: the hint is ``<id>-hint``, the error message
+    ``<id>-error`` and a character count's message ``<id>-info``, where ``<id>`` is the
+    field's id (``id_<name>`` by default).
+    """
+
+    def __init__(
+        self,
+        bound_field,
+        *,
+        show_errors=True,
+        show_label=True,
+        label_class="",
+        wrapper_class="",
+        inline=False,
+    ):
+        self.field = bound_field
+        self.widget = bound_field.field.widget
+        self.kind = _kind(self.widget)
+        self.show_label = show_label is not False
+        self.label_size_class = label_class or ""
+        self.wrapper_class = wrapper_class or ""
+        self.inline = inline
+        self.errors = [str(error) for error in bound_field.errors] if show_errors else []
+        self.has_error = bool(self.errors)
+
+    def __str__(self):
+        return self.field.html_name
+
+    @property
+    def template(self):
+        return f"nhsuk/field/{_TEMPLATES.get(self.kind, 'input')}.html"
+
+    # Ids ----------------------------------------------------------------------------------
+
+    @cached_property
+    def base_id(self):
+        return self.widget.attrs.get("id") or self.field.auto_id or f"id_{self.field.html_name}"
+
+    @cached_property
+    def id(self):
+        """The id of the field's first input (or, for a date, of its first part in error):
+        the label's target and where the error summary links to."""
+        if self.kind in (RADIOS, CHECKBOXES):
+            first = next((option for option in self.options if "id" in option), None)
+            return first["id"] if first else self.base_id
+        if self.kind == DATE:
+            in_error = [part for part in self.parts if part["error"]]
+            return (in_error or self.parts or [{"id": self.base_id}])[0]["id"]
+        if self.kind == MULTI:
+            return self.widget.id_for_label(self.base_id) or f"{self.base_id}_0"
+        return self.base_id
+
+    @property
+    def hint_id(self):
+        return f"{self.base_id}-hint" if self.field.help_text else ""
+
+    @property
+    def error_id(self):
+        return f"{self.base_id}-error" if self.has_error else ""
+
+    @cached_property
+    def maxlength(self):
+        """The limit shown by a character count, for a textarea that has one."""
+        if self.kind != TEXTAREA:
+            return None
+        limit = self.widget.attrs.get("maxlength") or getattr(self.field.field, "max_length", None)
+        try:
+            return int(limit) if limit else None
+        except (TypeError, ValueError):
+            return None
+
+    @property
+    def info_id(self):
+        return f"{self.base_id}-info" if self.maxlength else ""
+
+    @cached_property
+    def described_by(self):
+        """aria-describedby for the control, or for the fieldset of a group."""
+        own = ""
+        if self.kind not in (RADIOS, CHECKBOXES, DATE, MULTI):
+            own = self.widget.attrs.get("aria-describedby", "")
+        return _join_classes(own, self.info_id, self.hint_id, self.error_id)
+
+    @property
+    def uses_fieldset(self):
+        return self.kind in (RADIOS, CHECKBOXES, DATE, MULTI)
+
+    # Classes ------------------------------------------------------------------------------
+
+    @cached_property
+    def group_attrs(self):
+        """Attributes of the ``nhsuk-form-group`` wrapping the field, with a leading space."""
+        classes = ["nhsuk-form-group"]
+        attrs = {}
+        if self.has_error:
+            classes.append("nhsuk-form-group--error")
+        if self.kind == FILE:
+            classes.append("nhsuk-file-upload")
+            attrs["data-module"] = "nhsuk-file-upload"
+        elif self.kind == PASSWORD:
+            classes.append("nhsuk-password-input")
+            attrs["data-module"] = "nhsuk-password-input"
+        elif self.maxlength:
+            classes.append("nhsuk-character-count")
+            attrs["data-module"] = "nhsuk-character-count"
+            attrs["data-maxlength"] = str(self.maxlength)
+        classes.append(self.wrapper_class)
+        return flatatt({"class": _join_classes(*classes), **attrs})
+
+    @property
+    def label_class(self):
+        return _join_classes(
+            "nhsuk-label",
+            self.label_size_class,
+            "" if self.show_label else "nhsuk-u-visually-hidden",
+        )
+
+    @property
+    def legend_class(self):
+        size = self.label_size_class.replace("nhsuk-label--", "nhsuk-fieldset__legend--")
+        return _join_classes(
+            "nhsuk-fieldset__legend", size, "" if self.show_label else "nhsuk-u-visually-hidden"
+        )
+
+    # Controls -----------------------------------------------------------------------------
+
+    @cached_property
+    def control(self):
+        """The rendered control, for every kind but radios, checkboxes and dates."""
+        if self.kind not in _CONTROL_CLASSES:
+            return ""
+        base, error = _CONTROL_CLASSES[self.kind]
+        if self.kind == MULTI and isinstance(self.widget, forms.SelectDateWidget):
+            base, error = _CONTROL_CLASSES[SELECT]
+        classes = _join_classes(
+            base,
+            self.widget.attrs.get("class"),
+            error if self.has_error else "",
+            "nhsuk-js-character-count" if self.maxlength else "",
+        )
+        attrs = {"class": classes}
+        if self.described_by and not self.uses_fieldset:
+            attrs["aria-describedby"] = self.described_by
+        if not self.field.auto_id and "id" not in self.widget.attrs:
+            attrs["id"] = self.base_id
+        if self.kind == PASSWORD:
+            attrs.update(self._defaults(spellcheck="false", autocapitalize="none"))
+        elif isinstance(self.widget, (forms.EmailInput, forms.URLInput)):
+            attrs.update(self._defaults(spellcheck="false"))
+        widget = None
+        if isinstance(self.widget, forms.ClearableFileInput):
+            # Just the <input type="file">: the current file and the box to remove it are
+            # drawn by templates/nhsuk/field/file.html.
+            widget = forms.FileInput(attrs=self.widget.attrs)
+            widget.allow_multiple_selected = self.widget.allow_multiple_selected
+            widget.is_required = self.widget.is_required
+        return self.field.as_widget(widget=widget, attrs=attrs)
+
+    def _defaults(self, **defaults):
+        return {key: value for key, value in defaults.items() if key not in self.widget.attrs}
+
+    @property
+    def options_prefix(self):
+        return "nhsuk-checkboxes" if self.kind == CHECKBOXES else "nhsuk-radios"
+
+    @property
+    def options_class(self):
+        prefix = self.options_prefix
+        return _join_classes(
+            prefix, self.widget.attrs.get("class"), f"{prefix}--inline" if self.inline else ""
+        )
+
+    @cached_property
+    def options(self):
+        """The radios or checkboxes of a choice field: dicts with ``id``, ``label`` and
+        ``input`` (the rendered <input>), or ``divider`` for an option group's name."""
+        if self.kind not in (RADIOS, CHECKBOXES):
+            return []
+        bound = self.field
+        attrs = bound.build_widget_attrs({"id": self.base_id})
+        value = self.widget.format_value(bound.value())
+        input_class = f"{self.options_prefix}__input"
+        items = []
+        for group_name, group, _index in self.widget.optgroups(bound.html_name, value, attrs):
+            if group_name:
+                items.append({"divider": group_name})
+            for option in group:
+                option_attrs = dict(option["attrs"])
+                option_attrs.pop("class", None)
+                # aria-invalid is not allowed on a radio; the fieldset carries the error.
+                option_attrs.pop("aria-invalid", None)
+                option_id = option_attrs.pop("id", None) or f"{self.base_id}_{option['index']}"
+                checked = bool(option_attrs.pop("checked", False) or option["selected"])
+                value = option["value"]
+                input_attrs = {
+                    "class": input_class,
+                    "id": option_id,
+                    "name": option["name"],
+                    "type": option["type"],
+                    "value": "" if value is None else str(value),
+                    "checked": checked,
+                    **option_attrs,
+                }
+                items.append(
+                    {
+                        "id": option_id,
+                        "label": option["label"],
+                        "checked": checked,
+                        "input": format_html("<input{}>", flatatt(input_attrs)),
+                    }
+                )
+        return items
+
+    @cached_property
+    def parts(self):
+        """The day, month and year inputs of an NHSDateInput (see accounts/widgets.py)."""
+        if self.kind != DATE:
+            return []
+        attrs = self.field.build_widget_attrs({"id": self.base_id})
+        return self.widget.nhsuk_parts(
+            self.field.html_name, self.field.value(), attrs, error_parts=self._date_error_parts()
+        )
+
+    def _date_error_parts(self):
+        """The parts to mark as wrong: those NHSDateField named, else all of them."""
+        if not self.has_error:
+            return ()
+        everything = tuple(name for name, _label, _width in self.widget.PARTS)
+        named = set()
+        for error in self.field.errors.as_data():
+            params = getattr(error, "params", None) or {}
+            parts = params.get("parts") if isinstance(params, dict) else None
+            if not parts:
+                return everything
+            named.update(parts)
+        return tuple(name for name in everything if name in named) or everything
+
+    @cached_property
+    def current_file(self):
+        """For a ClearableFileInput showing a stored file: Django's widget context (with
+        ``value``, ``checkbox_name``, ``checkbox_id``, ``required``), else None."""
+        if not isinstance(self.widget, forms.ClearableFileInput):
+            return None
+        context = self.widget.get_context(
+            self.field.html_name, self.field.value(), {"id": self.base_id}
+        )["widget"]
+        return context if context.get("is_initial") else None
+
+
+@register.simple_tag(takes_context=True)
+def nhsuk_field(context, bound_field):
+    """``{% nhsuk_field field as meta %}``: an NHSField for the crispy context's field.
+
+    Reads the crispy context: ``form_show_errors``, ``form_show_labels``, ``label_class``
+    (for example "nhsuk-label--m"), ``wrapper_class``, ``form_group_wrapper_class`` and
+    ``inline_class`` (set by crispy's InlineRadios and InlineCheckboxes).
+    """
+    return NHSField(
+        bound_field,
+        show_errors=context.get("form_show_errors", True) is not False,
+        show_label=context.get("form_show_labels", True),
+        label_class=context.get("label_class", ""),
+        wrapper_class=_join_classes(
+            context.get("wrapper_class", ""), context.get("form_group_wrapper_class", "")
+        ),
+        inline=bool(context.get("inline_class")),
+    )
+
+
+@register.simple_tag
+def nhsuk_error_summary_items(form):
+    """``{% nhsuk_error_summary_items form as items %}``: dicts with ``text`` and ``href``.
+
+    The form's non-field errors come first, without a link; then each field's errors in
+    the form's field order, linking to the field's first input (for a date, its first
+    part in error). Errors on hidden fields have no link, since there is nothing to focus.
+    """
+    if form is None or not getattr(form, "is_bound", False) or not form.errors:
+        return []
+    items = [{"text": str(error), "href": ""} for error in form.non_field_errors()]
+    for bound_field in form:
+        if not bound_field.errors:
+            continue
+        if bound_field.is_hidden:
+            items.extend({"text": str(error), "href": ""} for error in bound_field.errors)
+            continue
+        href = "#" + NHSField(bound_field).id
+        items.extend({"text": str(error), "href": href} for error in bound_field.errors)
+    return items
+
+
+# --- Presentational helpers ----------------------------------------------------------------
+
+
+@register.simple_tag
+def nhsuk_tag(text, colour=""):
+    """``{% nhsuk_tag "Active" "green" %}``: an NHS.UK tag.
+
+    Colours: white, grey, green, aqua-green, blue, purple, pink, red, orange, yellow. Any
+    other colour (or none) gives the default tag.
+    """
+    colour = str(colour or "").strip().lower().replace("_", "-").replace(" ", "-")
+    classes = "nhsuk-tag" + (f" nhsuk-tag--{colour}" if colour in TAG_COLOURS else "")
+    return format_html('<strong class="{}">{}</strong>', classes, text)
+
+
+@register.filter
+def html_attrs(attrs):
+    """``<input{{ attrs|html_attrs }}>``: a dict as HTML attributes, with a leading space.
+    True gives a bare attribute; False and None leave it out."""
+    if not attrs:
+        return ""
+    return flatatt(dict(attrs))
+
+
+def _button_classes(classes, input_type):
+    kept = [name for name in str(classes or "").split() if not _BOOTSTRAP_BUTTON_CLASS.match(name)]
+    variant = ""
+    if input_type in ("button", "reset") and not any(
+        name.startswith("nhsuk-button--") for name in kept
+    ):
+        variant = "nhsuk-button--secondary"
+    return _join_classes("nhsuk-button", variant, *kept)
+
+
+@register.filter
+def nhsuk_button_class(button):
+    """Classes for a crispy Submit/Button/Reset: Bootstrap's are swapped for NHS.UK's
+    (a plain Button or Reset is a secondary button). Extra css_class is kept."""
+    return _button_classes(
+        getattr(button, "field_classes", ""), getattr(button, "input_type", "submit")
+    )
+
+
+@register.filter
+def nhsuk_button_attrs(button):
+    """The attributes of a crispy StrictButton with its classes made NHS.UK ones."""
+    attrs = str(getattr(button, "flat_attrs", "") or "")
+    type_match = re.search(r'\stype="([^"]*)"', attrs)
+    input_type = type_match.group(1) if type_match else "button"
+    class_match = re.search(r'\sclass="([^"]*)"', attrs)
+    classes = _button_classes(class_match.group(1) if class_match else "", input_type)
+    if class_match:
+        attrs = attrs.replace(class_match.group(0), f' class="{escape(classes)}"', 1)
+    else:
+        attrs += f' class="{escape(classes)}"'
+    # Built from crispy's flatatt output, which is escaped already.
+    return mark_safe(attrs)
+
+
+@register.filter
+def nhsuk_div_class(div):
+    """Classes for a crispy Div, with a Tab's Bootstrap "tab-pane" made an NHS.UK tabs
+    panel (hidden unless it is the active tab)."""
+    classes = str(getattr(div, "css_class", "") or "").split()
+    if "tab-pane" not in classes:
+        return " ".join(classes)
+    active = "active" in classes
+    kept = [name for name in classes if name not in ("tab-pane", "active")]
+    return _join_classes("nhsuk-tabs__panel", "" if active else "nhsuk-tabs__panel--hidden", *kept)
+
+
+@register.simple_tag
+def nhsuk_formset_error_summary_items(formset):
+    """``{% nhsuk_formset_error_summary_items formset as items %}``: the formset's own
+    errors, then each form's, as for nhsuk_error_summary_items."""
+    if formset is None or not getattr(formset, "is_bound", False):
+        return []
+    items = [{"text": str(error), "href": ""} for error in formset.non_form_errors()]
+    for form in formset:
+        items.extend(nhsuk_error_summary_items(form))
+    return items
