@@ -4,6 +4,10 @@ Anything outside the scope is simply absent, so a view's get_object_or_404 answe
 for another organisation's ids instead of revealing that they exist.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -12,8 +16,19 @@ from . import standings
 from .models import AuditEvent, Invitation, Membership, Organisation, Premises, UnlockerCover
 from .permissions import ROLE_PERMISSIONS, Permission, Role, scope_for
 
+if TYPE_CHECKING:
+    from datetime import date
 
-def premises_for_user(user, permission=Permission.VIEW_PREMISES):
+    from django.db.models import QuerySet
+
+    from .models import User
+
+
+def premises_for_user(
+    user: User, permission: Permission = Permission.VIEW_PREMISES
+) -> QuerySet[Premises]:
+    """The premises where the user holds `permission` (accounts.permissions), by name,
+    with organisation and region joined; empty for someone who holds it nowhere."""
     scope = scope_for(user)
     return (
         Premises.objects.filter(scope.premises_filter(permission))
@@ -22,11 +37,19 @@ def premises_for_user(user, permission=Permission.VIEW_PREMISES):
     )
 
 
-def premises_get(user, pk, permission=Permission.VIEW_PREMISES):
+def premises_get(
+    user: User, pk: int, permission: Permission = Permission.VIEW_PREMISES
+) -> Premises:
+    """One premises from premises_for_user. Raises Http404 (get_object_or_404) for one
+    outside the user's scope, so ids cannot be probed."""
     return get_object_or_404(premises_for_user(user, permission), pk=pk)
 
 
-def organisations_for_user(user, permission=Permission.VIEW_ORGANISATION):
+def organisations_for_user(
+    user: User, permission: Permission = Permission.VIEW_ORGANISATION
+) -> QuerySet[Organisation]:
+    """Every organisation for a portal admin, the groups they run for a head-office admin
+    holding `permission`, none otherwise; by name, annotated premises_count (int)."""
     scope = scope_for(user)
     if scope.is_portal_admin:
         qs = Organisation.objects.all()
@@ -37,12 +60,17 @@ def organisations_for_user(user, permission=Permission.VIEW_ORGANISATION):
     return qs.annotate(premises_count=Count("premises")).order_by("name")
 
 
-def organisation_get(user, pk, permission=Permission.VIEW_ORGANISATION):
+def organisation_get(
+    user: User, pk: int, permission: Permission = Permission.VIEW_ORGANISATION
+) -> Organisation:
+    """One organisation from organisations_for_user. Raises Http404 (get_object_or_404)
+    for one outside the user's scope."""
     return get_object_or_404(organisations_for_user(user, permission), pk=pk)
 
 
-def staff_for_premises(user, premises):
-    """Current memberships at a premises, for someone allowed to see its staff."""
+def staff_for_premises(user: User, premises: Premises) -> QuerySet[Membership]:
+    """Current memberships at a premises, by the person's name with the user joined, for
+    someone allowed to see its staff (Permission.VIEW_STAFF there); none for anyone else."""
     if not scope_for(user).has_permission(Permission.VIEW_STAFF, premises):
         return Membership.objects.none()
     return (
@@ -53,7 +81,12 @@ def staff_for_premises(user, premises):
     )
 
 
-def membership_get(user, pk, permission=Permission.MANAGE_STAFF):
+def membership_get(
+    user: User, pk: int, permission: Permission = Permission.MANAGE_STAFF
+) -> Membership:
+    """One membership (current or ended) at a premises where the user holds `permission`,
+    with user, premises and organisation joined. Raises Http404 (get_object_or_404)
+    otherwise."""
     scope = scope_for(user)
     return get_object_or_404(
         Membership.objects.filter(
@@ -63,16 +96,20 @@ def membership_get(user, pk, permission=Permission.MANAGE_STAFF):
     )
 
 
-def membership_end_effects(membership, on=None):
+def membership_end_effects(
+    membership: Membership, on: date | None = None
+) -> list[standings.LeavingEffect]:
     """What ending a membership would do at its premises, area by area (NHSmail's
     two-person rule first): accounts.standings.LeavingEffect list, for the page that
-    confirms the end."""
+    confirms the end. `on` is the day it ends, today when None."""
     return standings.leaving_effects(
         membership.premises, membership.user, on or timezone.localdate()
     )
 
 
-def memberships_for_self(user):
+def memberships_for_self(user: User) -> QuerySet[Membership]:
+    """The user's own current memberships, by premises name, with premises and
+    organisation joined."""
     return (
         Membership.objects.current()
         .filter(user=user)
@@ -81,7 +118,9 @@ def memberships_for_self(user):
     )
 
 
-def pending_invitations_for_premises(user, premises):
+def pending_invitations_for_premises(user: User, premises: Premises) -> QuerySet[Invitation]:
+    """Invitations to the premises not yet accepted, withdrawn or expired, by email, for
+    someone allowed to see its staff (Permission.VIEW_STAFF there); none otherwise."""
     if not scope_for(user).has_permission(Permission.VIEW_STAFF, premises):
         return Invitation.objects.none()
     return Invitation.objects.filter(
@@ -92,11 +131,13 @@ def pending_invitations_for_premises(user, premises):
     ).order_by("email")
 
 
-def unlocker_covers_for_user(user):
+def unlocker_covers_for_user(user: User) -> QuerySet[UnlockerCover]:
+    """The unlocker cover rows the user holds (each one premises or one organisation),
+    with premises and organisation joined."""
     return UnlockerCover.objects.filter(unlocker=user).select_related("premises", "organisation")
 
 
-def audit_events_for_user(user):
+def audit_events_for_user(user: User) -> QuerySet[AuditEvent]:
     """Audit events in the user's scope (DESIGN.md: audit trail row of the roles table).
 
     Managers see their premises, head office their group, unlockers their own actions,
@@ -116,7 +157,9 @@ def audit_events_for_user(user):
     return events.filter(q)
 
 
-def can_view_audit(user):
+def can_view_audit(user: User) -> bool:
+    """Whether the audit trail page is for the user: premises managers, head-office admins,
+    unlockers and portal admins (DESIGN.md, Roles and access); not staff alone."""
     scope = scope_for(user)
     return bool(
         scope.roles

@@ -1,8 +1,14 @@
 """Writes. Each service checks permission, changes state, records the audit event and
 queues side effects on commit. Views and tasks call these; they hold no rules.
+
+Each raises PermissionDenied when the actor lacks the permission (accounts.permissions,
+docs/decisions/0001-roles-follow-what-users-hold.md).
 """
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -26,6 +32,9 @@ from .models import (
 from .permissions import Permission, has_permission
 from .validators import normalise_ods_code, normalise_postcode
 
+if TYPE_CHECKING:
+    from datetime import date
+
 
 def _require(user, permission, obj=None):
     if not has_permission(user, permission, obj):
@@ -47,7 +56,9 @@ def _staff_changed(premises):
 
 
 @transaction.atomic
-def organisation_create(*, actor, name, kind):
+def organisation_create(*, actor: User, name: str, kind: str) -> Organisation:
+    """Create an organisation (kind: an Organisation.Kind value), name trimmed, and audit
+    it. Portal admins only (Permission.MANAGE_ORGANISATIONS): PermissionDenied otherwise."""
     _require(actor, Permission.MANAGE_ORGANISATIONS)
     organisation = Organisation.objects.create(name=name.strip(), kind=kind)
     audit_record(
@@ -81,7 +92,13 @@ def _clean_premises_fields(fields):
 
 
 @transaction.atomic
-def premises_create(*, actor, organisation, **fields):
+def premises_create(*, actor: User, organisation: Organisation, **fields: object) -> Premises:
+    """Register a premises of the organisation from PREMISES_FIELDS (ODS code and postcode
+    normalised), audit it and work out its standings on commit.
+
+    Raises PermissionDenied without Permission.MANAGE_PREMISES on the organisation, and
+    ValidationError for an ODS code already registered or a field the model refuses.
+    """
     _require(actor, Permission.MANAGE_PREMISES, organisation)
     fields = _clean_premises_fields(fields)
     if Premises.objects.filter(ods_code=fields["ods_code"]).exists():
@@ -101,7 +118,13 @@ def premises_create(*, actor, organisation, **fields):
 
 
 @transaction.atomic
-def premises_update(*, actor, premises, **fields):
+def premises_update(*, actor: User, premises: Premises, **fields: object) -> Premises:
+    """Change PREMISES_FIELDS of a premises, auditing {field: [old, new]}; the premises as
+    it was when nothing changes. A new region refreshes its standings (the ICB trend).
+
+    Raises PermissionDenied without Permission.MANAGE_PREMISES there, and ValidationError
+    for an ODS code another premises holds or a field the model refuses.
+    """
     _require(actor, Permission.MANAGE_PREMISES, premises)
     fields = _clean_premises_fields(fields)
     if (
@@ -132,12 +155,26 @@ def premises_update(*, actor, premises, **fields):
 
 
 @transaction.atomic
-def invitation_create(*, actor, premises, email, full_name, job_role, is_manager=False):
+def invitation_create(
+    *,
+    actor: User,
+    premises: Premises,
+    email: str,
+    full_name: str,
+    job_role: str,
+    is_manager: bool = False,
+) -> tuple[Invitation, str | None]:
     """Invite a person to work at a premises.
 
     A person who already has an account is added at once (they sign in as usual) and told
     by email; a new person gets a single-use link to set their password. Either way the
-    invitation is kept as the record of who asked for the membership.
+    invitation is kept as the record of who asked for the membership
+    (docs/decisions/0002-memberships-and-invitations.md). Returns (invitation, token): the
+    token for the emailed link, None when an existing account was added at once. The link
+    lasts settings.INVITATION_VALID_DAYS days.
+
+    Raises PermissionDenied without Permission.MANAGE_STAFF there, and ValidationError
+    ({"email": ...}) when the person already works there.
     """
     _require(actor, Permission.MANAGE_STAFF, premises)
     email = User.objects.normalize_email(email).strip().lower()
@@ -227,7 +264,10 @@ class InvitationUnusable(Exception):
     """The link was used, withdrawn or has expired: the message says which."""
 
 
-def invitation_for_token(token):
+def invitation_for_token(token: str | None) -> Invitation:
+    """The invitation an emailed link's token names, with premises and organisation
+    joined. Raises InvitationUnusable, its message for the person, when the token is
+    unknown or the invitation was used, replaced or has expired."""
     invitation = (
         Invitation.objects.select_related("premises", "premises__organisation")
         .filter(token_hash=hash_invitation_token(token or ""))
@@ -249,7 +289,13 @@ def invitation_for_token(token):
 
 
 @transaction.atomic
-def invitation_accept(*, token, full_name, password):
+def invitation_accept(*, token: str, full_name: str, password: str) -> tuple[User, Membership]:
+    """Create the invited person's account with this password and add their membership
+    (dates the invitation carries): (user, membership).
+
+    Raises InvitationUnusable (see invitation_for_token, or an account with the email
+    already exists) and ValidationError for a password the validators refuse.
+    """
     invitation = invitation_for_token(token)
     # Lock the row so a double-submitted form cannot accept the invitation twice.
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -275,7 +321,15 @@ def invitation_accept(*, token, full_name, password):
 
 
 @transaction.atomic
-def membership_end(*, actor, membership, end_date):
+def membership_end(*, actor: User, membership: Membership, end_date: date) -> Membership:
+    """End a membership on `end_date`, the first day the person no longer works there
+    (docs/decisions/0002-memberships-and-invitations.md); audit it and refresh the
+    premises' standings on commit. Never blocked by what it does to a standing
+    (docs/decisions/0029-memberships-ending.md).
+
+    Raises PermissionDenied without Permission.MANAGE_STAFF there, and ValidationError
+    ({"end_date": ...}) when it already ended or the date is before its start.
+    """
     _require(actor, Permission.MANAGE_STAFF, membership.premises)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.end_date is not None:
@@ -301,7 +355,12 @@ def membership_end(*, actor, membership, end_date):
 
 
 @transaction.atomic
-def membership_change_role(*, actor, membership, job_role, is_manager):
+def membership_change_role(
+    *, actor: User, membership: Membership, job_role: str, is_manager: bool
+) -> Membership:
+    """Set a membership's job role (a Membership.JobRole value) and manager flag, auditing
+    {field: [old, new]} and refreshing standings; unchanged when nothing differs. Raises
+    PermissionDenied without Permission.MANAGE_STAFF there."""
     _require(actor, Permission.MANAGE_STAFF, membership.premises)
     changes = {}
     if membership.job_role != job_role:
@@ -328,7 +387,12 @@ def membership_change_role(*, actor, membership, job_role, is_manager):
 
 
 @transaction.atomic
-def organisation_admin_add(*, actor, organisation, user):
+def organisation_admin_add(
+    *, actor: User, organisation: Organisation, user: User
+) -> OrganisationAdmin:
+    """Make the user a head-office admin of the organisation (audited once; the existing
+    row when they already are). Raises PermissionDenied without
+    Permission.MANAGE_ORGANISATIONS."""
     _require(actor, Permission.MANAGE_ORGANISATIONS)
     admin, created = OrganisationAdmin.objects.get_or_create(organisation=organisation, user=user)
     if created:
@@ -343,7 +407,20 @@ def organisation_admin_add(*, actor, organisation, user):
 
 
 @transaction.atomic
-def unlocker_cover_add(*, actor, unlocker, premises=None, organisation=None):
+def unlocker_cover_add(
+    *,
+    actor: User,
+    unlocker: User,
+    premises: Premises | None = None,
+    organisation: Organisation | None = None,
+) -> UnlockerCover:
+    """Let the unlocker work the queue of one premises or of every premises of one
+    organisation (audited once; the existing row when already held); refreshes the
+    smartcards standing of what it covers.
+
+    Raises ValueError unless exactly one of premises and organisation is given, and
+    PermissionDenied without Permission.MANAGE_UNLOCKER_COVER.
+    """
     if (premises is None) == (organisation is None):
         raise ValueError("Cover is for one premises or one organisation")
     _require(actor, Permission.MANAGE_UNLOCKER_COVER)
@@ -364,7 +441,9 @@ def unlocker_cover_add(*, actor, unlocker, premises=None, organisation=None):
 
 
 @transaction.atomic
-def unlocker_cover_remove(*, actor, cover):
+def unlocker_cover_remove(*, actor: User, cover: UnlockerCover) -> None:
+    """Delete an unlocker cover row, audited, refreshing the smartcards standing of what
+    it covered. Raises PermissionDenied without Permission.MANAGE_UNLOCKER_COVER."""
     _require(actor, Permission.MANAGE_UNLOCKER_COVER)
     audit_record(
         actor=actor,

@@ -25,13 +25,18 @@ They are kept current three ways:
   days that has none, so a premises never shows a picture older than today even when
   the job has not run. A refresh that fails leaves
   its rows stale; pages say so and the next refresh repairs them.
+
+docs/decisions/0026-standings.md records the choice.
 """
+
+from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connection, transaction
@@ -52,6 +57,16 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from .models import Premises, PremisesStanding, StandingDay, StandingLevel, StandingTally
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable
+    from typing import Any, TypeVar
+
+    from django.db.models import QuerySet
+
+    from .models import User
+
+    T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +132,7 @@ class LeavingEffect:
     breaks_rule: bool
 
 
-def leaving_effects(premises, user, on):
+def leaving_effects(premises: Premises, user: User, on: date) -> list[LeavingEffect]:
     """Every registered area's LeavingEffect of `user` leaving `premises` on day `on`,
     in page order: for the page that ends a membership, before it is confirmed."""
     effects = []
@@ -132,16 +147,18 @@ def leaving_effects(premises, user, on):
 _AREAS: dict[str, Area] = {}
 
 
-def register(area):
+def register(area: Area) -> None:
+    """Add an area's standing; each area calls it from its AppConfig.ready. A second
+    registration under the same key replaces the first."""
     _AREAS[area.key] = area
 
 
-def areas():
+def areas() -> list[Area]:
     """The registered areas, in the order pages show them."""
     return sorted(_AREAS.values(), key=lambda area: area.position)
 
 
-def area(key):
+def area(key: str) -> Area:
     """The registered Area for a key; KeyError for one that is not registered."""
     return _AREAS[key]
 
@@ -175,16 +192,30 @@ def _forget_closed(premises_ids, on):
 # --- Working out and storing ------------------------------------------------------------
 
 
-def standings_work_out(premises_ids=None, *, areas=None, on=None):
+def standings_work_out(
+    premises_ids: Iterable[int] | None = None,
+    *,
+    areas: Iterable[str] | None = None,
+    on: date | None = None,
+) -> dict[str, dict[int, Standing]]:
     """Every area's standing of the premises, worked out fresh and not stored:
-    {area key: {premises_id: Standing}}. Without premises_ids, every premises."""
+    {area key: {premises_id: Standing}}. Without premises_ids, every premises; without
+    areas, every registered area (KeyError for a key not registered); on: today when None.
+    Premises closed on or before `on` are left out."""
     on = on or timezone.localdate()
     premises = _premises(premises_ids, on)
     return {a.key: a.work_out(premises, on) for a in _selected(areas)}
 
 
 @transaction.atomic
-def standings_refresh(*, premises_ids=None, areas=None, on=None, notify=True, hooks=True):
+def standings_refresh(
+    *,
+    premises_ids: Iterable[int] | None = None,
+    areas: Iterable[str] | None = None,
+    on: date | None = None,
+    notify: bool = True,
+    hooks: bool = True,
+) -> dict[str, dict[int, Standing]]:
     """Work out and store the standings of the premises (every premises when
     premises_ids is None) in the given areas (all when None), with the day's history row.
 
@@ -216,10 +247,16 @@ def standings_refresh(*, premises_ids=None, areas=None, on=None, notify=True, ho
     return results
 
 
-def tallies_rebuild(*, days=None, areas=None, organisations=None):
+def tallies_rebuild(
+    *,
+    days: Iterable[date] | None = None,
+    areas: Iterable[str] | None = None,
+    organisations: Iterable[int] | QuerySet[Any] | None = None,
+) -> None:
     """Sum StandingDay into StandingTally again for these days, areas and organisations
-    (all when None): one delete and one grouped insert. For whoever writes history other
-    than through standings_refresh (demo history, a restore)."""
+    (ids, or a query giving them; all when None): one delete and one grouped insert. For
+    whoever writes history other than through standings_refresh (demo history, a
+    restore)."""
     history = StandingDay.objects.all()
     tallies = StandingTally.objects.all()
     if days is not None:
@@ -346,15 +383,18 @@ def _store_postgresql(results, on, now):
         cursor.execute(_UPSERT_POSTGRESQL, {"rows": rows, "on": on, "now": now})
 
 
-def standings_mark_stale(premises_ids, *, areas=None):
-    """Mark the stored standings of these premises stale: one UPDATE."""
+def standings_mark_stale(
+    premises_ids: Iterable[int], *, areas: Iterable[str] | None = None
+) -> None:
+    """Mark the stored standings of these premises stale, in these areas (all when None):
+    one UPDATE."""
     rows = PremisesStanding.objects.filter(premises_id__in=list(premises_ids))
     if areas is not None:
         rows = rows.filter(area__in=list(areas))
     rows.update(stale=True)
 
 
-def refresh_on_commit(premises_ids, *, areas=None):
+def refresh_on_commit(premises_ids: Iterable[int], *, areas: Collection[str] | None = None) -> None:
     """For services: the premises' standings depend on what this transaction changes.
 
     Marks them stale now, in the caller's transaction, and works them out again once it
@@ -379,7 +419,7 @@ def _refresh_after_commit(premises_ids, areas):
         )
 
 
-def ensure_current(premises_queryset, *, on=None):
+def ensure_current(premises_queryset: QuerySet[Premises], *, on: date | None = None) -> None:
     """Work out again every standing of these premises that is stale, from an earlier
     day, or missing altogether, so what a page reads next is today's. Two small indexed
     queries when all is current (the usual case); a refresh of just the premises that
@@ -421,16 +461,18 @@ def ensure_current(premises_queryset, *, on=None):
 # --- Reading ---------------------------------------------------------------------------
 
 
-def joined(area_key):
+def joined(area_key: str) -> str:
     """The name join_standings gives an area's standing row: filter on
     f"{joined(key)}__level", or on its figures with f"{joined(key)}__figures__<name>"."""
     return f"standing_{area_key}"
 
 
-def join_standings(premises_queryset, area_keys=None):
+def join_standings(
+    premises_queryset: QuerySet[Premises], area_keys: Iterable[str] | None = None
+) -> QuerySet[Premises]:
     """The queryset with each area's stored standing row joined (LEFT JOIN on the
     (premises, area) unique index) as joined(area key), for filtering, sorting and
-    exporting in SQL."""
+    exporting in SQL. Every registered area when area_keys is None."""
     keys = [a.key for a in areas()] if area_keys is None else list(area_keys)
     return premises_queryset.alias(
         **{
@@ -440,8 +482,10 @@ def join_standings(premises_queryset, area_keys=None):
     )
 
 
-def urgency(area_key):
-    """An expression ranking a joined standing, most urgent (red) first, none last."""
+def urgency(area_key: str) -> Case:
+    """An expression ranking a joined standing, most urgent (red) first, none last: an
+    integer, 0 for red, 1 amber, 2 green, 3 no stored standing. Use on a queryset from
+    join_standings."""
     return Case(
         *(
             When(**{f"{joined(area_key)}__level": level}, then=Value(rank))
@@ -452,9 +496,12 @@ def urgency(area_key):
     )
 
 
-def figure_totals(premises_queryset, area_key, names):
+def figure_totals(
+    premises_queryset: QuerySet[Premises], area_key: str, names: Iterable[str]
+) -> dict[str, int]:
     """{name: sum of that stored figure over the premises} for an area: one query. Sums
-    per premises, as every page that lists premises shows them."""
+    per premises, as every page that lists premises shows them. A figure no premises has
+    sums to 0."""
     totals = PremisesStanding.objects.filter(
         area=area_key, premises__in=premises_queryset.order_by().values("pk")
     ).aggregate(**{name: Sum(Cast(KT(f"figures__{name}"), IntegerField())) for name in names})
@@ -507,7 +554,7 @@ def _stored(row):
     )
 
 
-def stored_standings(premises_ids):
+def stored_standings(premises_ids: Iterable[int]) -> dict[int, dict[str, StoredStanding]]:
     """{premises_id: {area key: StoredStanding}} for these premises: one query. A premises
     or area with no stored row is absent; call ensure_current first."""
     result = {}
@@ -519,11 +566,17 @@ def stored_standings(premises_ids):
     return result
 
 
-def attach(objects, area_key, *, premises_id=lambda obj: obj.pk, ensure=True):
+def attach(
+    objects: Iterable[T],
+    area_key: str,
+    *,
+    premises_id: Callable[[T], int] = lambda obj: obj.pk,
+    ensure: bool = True,
+) -> list[T]:
     """Set `.standing` on each object (a premises, or anything premises_id maps to one)
     to its premises' stored standing in an area, making missing or stale ones current
     first unless the caller already has (ensure=False): a fixed number of queries.
-    Returns the objects, as a list."""
+    Returns the objects, as a list; `.standing` is None where no row is stored."""
     objects = list(objects)
     ids = [premises_id(obj) for obj in objects]
     if ensure:
@@ -534,13 +587,16 @@ def attach(objects, area_key, *, premises_id=lambda obj: obj.pk, ensure=True):
     return objects
 
 
-def standings_of(premises, *, on=None):
+def standings_of(premises: Premises, *, on: date | None = None) -> dict[str, StoredStanding]:
     """{area key: StoredStanding} of one premises, made current first. At most three
     queries when current."""
     ensure_current(Premises.objects.filter(pk=premises.pk), on=on)
     return stored_standings([premises.pk]).get(premises.pk, {})
 
 
-def standing_of(premises, area_key, *, on=None):
-    """One area's StoredStanding of one premises, made current first."""
+def standing_of(
+    premises: Premises, area_key: str, *, on: date | None = None
+) -> StoredStanding | None:
+    """One area's StoredStanding of one premises, made current first; None when the area
+    has no stored row for it (a closed premises)."""
     return standings_of(premises, on=on).get(area_key)
