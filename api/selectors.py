@@ -2,8 +2,14 @@
 
 Every API list starts from the premises the token's admin may see with the permission
 the matching web page needs, narrowed to the token's organisation: another
-organisation's ids are simply absent, so they answer 404.
+organisation's ids are simply absent, so they answer 404. `request` is the DRF request,
+its `auth` the ApiToken that authenticated it (api.authentication); `since` an aware
+datetime, the `updated_since` of docs/api.md.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.db.models import CharField, Exists, OuterRef, Q
 from django.db.models.functions import Cast
@@ -20,28 +26,45 @@ from smartcards.models import SmartcardRequest, SmartcardRequestEvent
 
 from .models import ApiToken
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from django.db.models import QuerySet
+    from rest_framework.request import Request
+
+    from accounts.models import Organisation, User
+    from eps.selectors import TokenFigures
+
 # Creating and revoking tokens is an organisation-wide write: head office and portal admins.
 TOKEN_PERMISSION = Permission.MANAGE_PREMISES
 
 
-def token_organisation_get(user, pk):
+def token_organisation_get(user: User, pk: int) -> Organisation:
+    """An organisation whose API tokens the user may manage (TOKEN_PERMISSION: head office
+    and portal admins). Raises Http404 for any other."""
     return organisation_get(user, pk, TOKEN_PERMISSION)
 
 
-def tokens_for_organisation(organisation):
+def tokens_for_organisation(organisation: Organisation) -> QuerySet[ApiToken]:
+    """Every API token of the organisation, revoked and expired ones too, with creator and
+    revoker joined. The caller has checked the organisation is the user's."""
     return ApiToken.objects.filter(organisation=organisation).select_related(
         "created_by", "revoked_by"
     )
 
 
-def token_get(organisation, pk):
+def token_get(organisation: Organisation, pk: int) -> ApiToken:
+    """One of the organisation's API tokens. Raises Http404 for another's."""
     return get_object_or_404(tokens_for_organisation(organisation), pk=pk)
 
 
 # --- The API's scoped querysets ----------------------------------------------------------
 
 
-def premises_in_scope(request, permission=Permission.VIEW_PREMISES):
+def premises_in_scope(
+    request: Request, permission: Permission = Permission.VIEW_PREMISES
+) -> QuerySet[Premises]:
+    """The premises of the token's organisation where its owner holds `permission`."""
     scope = scope_for(request.user)
     return Premises.objects.filter(
         scope.premises_filter(permission), organisation=request.auth.organisation
@@ -59,7 +82,9 @@ def _audited_since(object_type, since, premises_ref="premises_id"):
     )
 
 
-def premises_for_api(request, since=None):
+def premises_for_api(request: Request, since: datetime | None = None) -> QuerySet[Premises]:
+    """The API's premises, by id with region joined; with `since`, only those created or
+    with an audit event at or after it."""
     premises = premises_in_scope(request).select_related("region").order_by("pk")
     if since is not None:
         premises = premises.filter(
@@ -69,7 +94,16 @@ def premises_for_api(request, since=None):
     return premises
 
 
-def memberships_for_api(request, since=None, premises_id=None, current=None):
+def memberships_for_api(
+    request: Request,
+    since: datetime | None = None,
+    premises_id: int | None = None,
+    current: bool | None = None,
+) -> QuerySet[Membership]:
+    """Memberships at premises where the token's owner may see staff, by id with user and
+    premises joined. premises_id narrows to one premises; current True gives only current
+    memberships, False only ended or future ones, None both; with `since`, those that
+    started, ended or were audited on or after it."""
     memberships = (
         Membership.objects.filter(
             premises__in=premises_in_scope(request, Permission.VIEW_STAFF).values("pk")
@@ -92,7 +126,11 @@ def memberships_for_api(request, since=None, premises_id=None, current=None):
     return memberships
 
 
-def membership_for_api(request, pk, permission=Permission.VIEW_STAFF):
+def membership_for_api(
+    request: Request, pk: int, permission: Permission = Permission.VIEW_STAFF
+) -> Membership:
+    """One membership at a premises of the token's organisation where its owner holds
+    `permission`, with user, premises and organisation joined. Raises Http404 otherwise."""
     return get_object_or_404(
         Membership.objects.filter(
             premises__in=premises_in_scope(request, permission).values("pk")
@@ -101,7 +139,10 @@ def membership_for_api(request, pk, permission=Permission.VIEW_STAFF):
     )
 
 
-def accounts_for_api(request, since=None):
+def accounts_for_api(request: Request, since: datetime | None = None) -> QuerySet[PersonalAccount]:
+    """Personal NHSmail accounts of people currently working at a premises where the
+    token's owner may see NHSmail, by id with user joined; with `since`, those updated at
+    or after it."""
     staff = Membership.objects.current().filter(
         user=OuterRef("user"),
         premises__in=premises_in_scope(request, Permission.VIEW_NHSMAIL).values("pk"),
@@ -112,7 +153,10 @@ def accounts_for_api(request, since=None):
     return accounts
 
 
-def links_for_api(request, since=None):
+def links_for_api(request: Request, since: datetime | None = None) -> QuerySet[MailboxLink]:
+    """Links between personal accounts and the shared mailboxes of premises where the
+    token's owner may see NHSmail, by id; with `since`, those linked, unlinked or audited
+    on or after it."""
     links = (
         MailboxLink.objects.filter(
             mailbox__premises__in=premises_in_scope(request, Permission.VIEW_NHSMAIL).values("pk")
@@ -129,7 +173,9 @@ def links_for_api(request, since=None):
     return links
 
 
-def link_for_api(request, pk):
+def link_for_api(request: Request, pk: int) -> MailboxLink:
+    """One mailbox link the token's owner may change (Permission.MANAGE_NHSMAIL at its
+    premises). Raises Http404 otherwise."""
     return get_object_or_404(
         links_for_api(request).filter(
             mailbox__premises__in=premises_in_scope(request, Permission.MANAGE_NHSMAIL).values("pk")
@@ -138,7 +184,12 @@ def link_for_api(request, pk):
     )
 
 
-def smartcard_requests_for_api(request, since=None):
+def smartcard_requests_for_api(
+    request: Request, since: datetime | None = None
+) -> QuerySet[SmartcardRequest]:
+    """Smartcard requests at premises where the token's owner may view holders' profiles,
+    by id with holder, user and premises joined; with `since`, those raised or with any
+    event at or after it."""
     requests = (
         SmartcardRequest.objects.filter(
             premises__in=premises_in_scope(request, Permission.VIEW_HOLDER_PROFILE).values("pk")
@@ -156,7 +207,10 @@ def smartcard_requests_for_api(request, since=None):
     return requests
 
 
-def token_orders_for_api(request, since=None):
+def token_orders_for_api(request: Request, since: datetime | None = None) -> QuerySet[TokenOrder]:
+    """EPS token orders at premises where the token's owner may view tokens, by id with
+    premises joined; with `since`, those created, placed, received or cancelled on or
+    after it."""
     orders = (
         TokenOrder.objects.filter(
             premises__in=premises_in_scope(request, Permission.VIEW_TOKENS).values("pk")
@@ -202,7 +256,7 @@ COMPLIANCE_FIELDS = {
 }
 
 
-def compliance_for_page(premises_list):
+def compliance_for_page(premises_list: list[Premises]) -> list[Premises]:
     """Each area's stored standing for a page of premises (a list of Premises), set on
     each as `premises.compliance`: {API area name: {"status", "label", "reason",
     "worked_out_at", "stale", and the area's figures under their API names}}.
@@ -228,7 +282,7 @@ def compliance_for_page(premises_list):
     return premises_list
 
 
-def token_figures_for_page(premises_list):
+def token_figures_for_page(premises_list: list[Premises]) -> list[TokenFigures]:
     """EPS token figures (eps.selectors.TokenFigures) for a page of premises, in the
     page's order: [TokenFigures]. A fixed number of queries whatever the page size."""
     ids = [premises.pk for premises in premises_list]
@@ -236,7 +290,7 @@ def token_figures_for_page(premises_list):
     return [figures[pk] for pk in ids]
 
 
-def staff_person_for_api(request, email):
+def staff_person_for_api(request: Request, email: str) -> User | None:
     """The person (User) with this email (any case) who currently works at a premises of
     the token's organisation, or None: a person elsewhere is as unknown as no one."""
     membership = (

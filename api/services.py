@@ -1,6 +1,12 @@
-"""Writes for API tokens: create (the token is returned once), revoke, and last-used."""
+"""Writes for API tokens: create (the token is returned once), revoke, and last-used.
+
+docs/decisions/0004-api-tokens-and-sync.md records the choices.
+"""
+
+from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -11,6 +17,11 @@ from accounts.permissions import has_permission
 
 from .models import ApiToken, hash_api_token
 from .selectors import TOKEN_PERMISSION
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from accounts.models import Organisation, User
 
 # Recording every request's time would make each API call a write; a minute is precise
 # enough to tell a token in use from one left behind.
@@ -23,7 +34,15 @@ def _require(actor, organisation):
 
 
 @transaction.atomic
-def token_create(*, actor, organisation, name, valid_days):
+def token_create(
+    *, actor: User, organisation: Organisation, name: str, valid_days: int
+) -> tuple[ApiToken, str]:
+    """Create an API token for the organisation, valid for `valid_days` days, audited:
+    (api_token, token). The token text is given here once; only its hash is stored.
+
+    Raises PermissionDenied without TOKEN_PERMISSION on the organisation (head office and
+    portal admins), and ValidationError ({"name": ...}) for a blank name.
+    """
     _require(actor, organisation)
     name = " ".join((name or "").split())
     if not name:
@@ -50,7 +69,10 @@ def token_create(*, actor, organisation, name, valid_days):
 
 
 @transaction.atomic
-def token_revoke(*, actor, api_token):
+def token_revoke(*, actor: User, api_token: ApiToken) -> ApiToken:
+    """Revoke an API token now, audited; it answers 401 from then on. Raises
+    PermissionDenied without TOKEN_PERMISSION on its organisation, and ValidationError
+    when it was already revoked."""
     _require(actor, api_token.organisation)
     api_token = ApiToken.objects.select_for_update().get(pk=api_token.pk)
     if api_token.revoked_at is not None:
@@ -68,7 +90,9 @@ def token_revoke(*, actor, api_token):
     return api_token
 
 
-def token_touch(api_token, now=None):
+def token_touch(api_token: ApiToken, now: datetime | None = None) -> None:
+    """Record that the token was used at `now` (default: now), at most once a minute
+    (LAST_USED_PRECISION) so most API calls write nothing."""
     now = now or timezone.now()
     if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
