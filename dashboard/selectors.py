@@ -7,8 +7,11 @@ and totals happen in SQL over PremisesStanding: a fixed number of queries whatev
 number of premises.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import (
     Count,
@@ -26,10 +29,19 @@ from accounts import standings
 from accounts.models import Premises, PremisesStanding, Region, StandingDay, StandingTally
 from accounts.permissions import Permission, scope_for
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from datetime import date
+    from typing import Any
+
+    from django.db.models import QuerySet
+
+    from accounts.models import User
+
 TREND_WEEKS = 12
 
 
-def dashboard_premises(user):
+def dashboard_premises(user: User) -> QuerySet[Premises]:
     """The premises whose compliance the user may watch: those open today (a premises the
     NHS ODS file shows closed stops counting)."""
     return Premises.objects.filter(
@@ -37,7 +49,7 @@ def dashboard_premises(user):
     ).exclude(closed_on__lte=timezone.localdate())
 
 
-def area_labels():
+def area_labels() -> dict[str, str]:
     """{area key: label}, in the order pages show the areas."""
     return {a.key: a.label for a in standings.areas()}
 
@@ -67,13 +79,14 @@ class PremisesRow:
         return self.standings[area_key]
 
 
-def rows_for(premises_list):
-    """PremisesRows for already-fetched premises, in the order given: one query."""
+def rows_for(premises_list: Sequence[Premises]) -> list[PremisesRow]:
+    """PremisesRows for already-fetched premises, in the order given: one query. Reads
+    what is stored; call standings.ensure_current first for today's picture."""
     stored = standings.stored_standings([p.pk for p in premises_list])
     return [PremisesRow(p, stored.get(p.pk, {})) for p in premises_list]
 
 
-def premises_row(premises):
+def premises_row(premises: Premises) -> PremisesRow:
     """The PremisesRow of one premises, made current first."""
     standings.ensure_current(Premises.objects.filter(pk=premises.pk))
     return rows_for([premises])[0]
@@ -147,17 +160,21 @@ class TableFilter:
         return ["-name", "-pk"] if self.descending else ["name", "pk"]
 
 
-def table_premises(user, table_filter):
-    """The premises of the table, filtered and sorted in SQL, made current first."""
+def table_premises(user: User, table_filter: TableFilter) -> QuerySet[Premises]:
+    """The premises of the table (dashboard_premises), filtered and sorted in SQL, with
+    organisation and region joined, made current first."""
     scope = dashboard_premises(user)
     standings.ensure_current(scope)
     return table_filter.filter_queryset(scope).select_related("organisation", "region")
 
 
-def export_rows(user, table_filter, *, chunk_size=2000):
+def export_rows(
+    user: User, table_filter: TableFilter, *, chunk_size: int = 2000
+) -> Iterator[tuple[Any, ...]]:
     """The table's rows for the CSV, streamed as tuples from one query through a
     server-side cursor, so an export of 12,000 premises never holds them in memory:
     (ods_code, name, organisation, ICB, then level and reason of each area in page order).
+    ICB, level and reason are None where there is none; export_label words a level.
     """
     premises = table_premises(user, table_filter)
     columns = ["ods_code", "name", "organisation__name", "region__name"]
@@ -166,14 +183,16 @@ def export_rows(user, table_filter, *, chunk_size=2000):
     return premises.values_list(*columns).iterator(chunk_size=chunk_size)
 
 
-def export_header():
+def export_header() -> list[str]:
+    """The CSV's header row, in export_rows' column order: ODS code, premises,
+    organisation, ICB area, then each area's label and "<label>: reason"."""
     header = ["ODS code", "Premises", "Organisation", "ICB area"]
     for a in standings.areas():
         header += [a.label, f"{a.label}: reason"]
     return header
 
 
-def export_label(area_key, level):
+def export_label(area_key: str, level: str | None) -> str:
     """The words for a stored level in an export cell."""
     if level is None:
         return "Not worked out yet"
@@ -220,7 +239,7 @@ class Headline:
         ]
 
 
-def headline(premises_queryset):
+def headline(premises_queryset: QuerySet[Premises]) -> Headline:
     """The dashboard's figures for a set of premises, summed from their stored standings:
     three queries (the premises count, one pass over the standings grouped by area and
     level, and the stale premises through their partial index). Smartcard figures add
@@ -303,12 +322,14 @@ class Trend:
         return tuple(self.area.label_for(level) for level in levels)
 
 
-def trend_days(today, weeks=TREND_WEEKS):
+def trend_days(today: date, weeks: int = TREND_WEEKS) -> list[date]:
     """The same weekday in each of the last `weeks` weeks, oldest first."""
     return [today - timedelta(weeks=k) for k in reversed(range(weeks))]
 
 
-def whole_organisation_tallies(user, premises_queryset):
+def whole_organisation_tallies(
+    user: User, premises_queryset: QuerySet[Premises]
+) -> QuerySet[StandingTally] | None:
     """StandingTally rows covering exactly the user's dashboard premises, when those are
     whole organisations (a head office's groups, or everything for a portal admin), else
     None: a manager watching their own premises reads the per-premises history. One
@@ -341,8 +362,15 @@ def _trend_counts(premises_queryset, tallies, days, group, area_key=None):
     return rows.values_list(group, "day", "level").annotate(n=count).order_by()
 
 
-def trends(premises_queryset, *, today=None, weeks=TREND_WEEKS, tallies=None):
-    """{area key: Trend} of every area over the last `weeks` weeks: one query, over the
+def trends(
+    premises_queryset: QuerySet[Premises],
+    *,
+    today: date | None = None,
+    weeks: int = TREND_WEEKS,
+    tallies: QuerySet[StandingTally] | None = None,
+) -> dict[str, Trend]:
+    """{area key: Trend} of every area over the last `weeks` weeks (one TrendPoint per
+    week, on today's weekday, oldest first; today when None): one query, over the
     tallies when the premises are whole organisations (whole_organisation_tallies), else
     over the per-premises history."""
     days = trend_days(today or timezone.localdate(), weeks)
@@ -353,9 +381,16 @@ def trends(premises_queryset, *, today=None, weeks=TREND_WEEKS, tallies=None):
     return {a.key: Trend(a, [points[a.key][day] for day in days]) for a in standings.areas()}
 
 
-def trends_by_region(premises_queryset, area_key, *, today=None, weeks=TREND_WEEKS, tallies=None):
+def trends_by_region(
+    premises_queryset: QuerySet[Premises],
+    area_key: str,
+    *,
+    today: date | None = None,
+    weeks: int = TREND_WEEKS,
+    tallies: QuerySet[StandingTally] | None = None,
+) -> dict[str, list[TrendPoint]]:
     """{region name: [TrendPoint...]} of one area for the regions of the premises: one
-    query, over the tallies when given."""
+    query, over the tallies when given. Regions sorted by name, points as in trends."""
     days = trend_days(today or timezone.localdate(), weeks)
     regions = {}
     counts = _trend_counts(premises_queryset, tallies, days, "region__name", area_key)
@@ -372,8 +407,9 @@ class DashboardSummary:
     regional_trends: dict
 
 
-def dashboard_summary(user, *, today=None):
-    """The DashboardSummary of the premises the user watches, made current first."""
+def dashboard_summary(user: User, *, today: date | None = None) -> DashboardSummary:
+    """The DashboardSummary of the premises the user watches (dashboard_premises), made
+    current first: the headline, every area's trend and NHSmail's trend by ICB area."""
     today = today or timezone.localdate()
     premises = dashboard_premises(user)
     standings.ensure_current(premises, on=today)
@@ -385,5 +421,6 @@ def dashboard_summary(user, *, today=None):
     )
 
 
-def regions_of(premises_queryset):
+def regions_of(premises_queryset: QuerySet[Premises]) -> QuerySet[Region]:
+    """The ICB areas (Region) the premises are in, by name: the table's region filter."""
     return Region.objects.filter(pk__in=premises_queryset.values("region_id")).order_by("name")

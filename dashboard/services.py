@@ -1,6 +1,9 @@
 """The weekly digest to head-office admins: what changed and what is red."""
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,14 +14,23 @@ from accounts.models import OrganisationAdmin, Premises, SentNotification, Stand
 
 from . import selectors
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import date
+
+    from django.db.models import QuerySet
+
 
 def _week_start(day):
     return day - timedelta(days=day.weekday())
 
 
-def standing_changes(premises_queryset, *, since, until):
+def standing_changes(
+    premises_queryset: QuerySet[Premises], *, since: date, until: date
+) -> list[tuple[str, str, str, str]]:
     """[(premises name, area label, level words before, level words after)] for every
-    premises and area whose stored daily standing differs between two days: one query."""
+    premises and area whose stored daily standing differs between two days, sorted: one
+    query. A premises with no history row on either day is left out."""
     days = StandingDay.objects.filter(
         day__in=[since, until], premises__in=premises_queryset.values("pk")
     ).values_list("premises_id", "premises__name", "area", "day", "level")
@@ -40,8 +52,11 @@ def _is_red(standing):
     return standing is not None and standing.level == standings.RED
 
 
-def needing_action(rows):
-    """[(area label, [PremisesRow])]: the premises whose stored standing is red, by area."""
+def needing_action(
+    rows: Sequence[selectors.PremisesRow],
+) -> list[tuple[str, list[selectors.PremisesRow]]]:
+    """[(area label, [PremisesRow])]: the premises whose stored standing is red, by area,
+    every area in page order (an empty list where none is red)."""
     return [
         (
             area.label,
@@ -51,8 +66,10 @@ def needing_action(rows):
     ]
 
 
-def weekly_digests_send(*, on=None):
-    """One digest per head-office admin per organisation per week, however often it runs."""
+def weekly_digests_send(*, on: date | None = None) -> int:
+    """One digest per head-office admin per organisation per week (weeks start on Monday;
+    `on` is today when None), however often it runs: SentNotification keys it. Returns
+    the number of digests queued this run."""
     on = on or timezone.localdate()
     week = _week_start(on)
     sent = 0
