@@ -1,10 +1,13 @@
 """What the jobs page and the portal admin's home page read: each periodic job with its
 latest run, next run and health. The one place that decides what a run's state means."""
 
+from __future__ import annotations
+
 import enum
 import itertools
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Max, OuterRef, Subquery
@@ -15,6 +18,13 @@ from jobs.schedule import BEAT_SCHEDULE
 
 from .models import JobRun
 from .services import QUEUED_LIMIT, RUNNING_LIMIT
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from celery.schedules import crontab
+
+    from accounts.models import User
 
 # A scheduled run that has not started this long after its time counts as missed.
 MISSED_AFTER = timedelta(minutes=15)
@@ -43,8 +53,9 @@ class Health(enum.Enum):
         return self.value[2]
 
 
-def describe_schedule(schedule):
-    """'Every day at 06:00', 'Every Monday at 07:45', 'Every 5 minutes' for a crontab."""
+def describe_schedule(schedule: crontab) -> str:
+    """'Every day at 06:00', 'Every Monday at 07:45', 'Every 5 minutes' for a crontab;
+    Celery's own wording for any other shape."""
     minutes, hours, days = (
         sorted(schedule.minute),
         sorted(schedule.hour),
@@ -94,8 +105,8 @@ class JobStatus:
         return self.health not in (Health.RUNNING, Health.QUEUED)
 
 
-def next_run_after(schedule, moment):
-    """The first time the crontab fires after moment."""
+def next_run_after(schedule: crontab, moment: datetime) -> datetime:
+    """The first time the crontab fires after moment (an aware datetime)."""
     start, delta, _now = schedule.remaining_delta(moment)
     return start + delta
 
@@ -132,7 +143,7 @@ def _health(schedule, latest, last_started_at, since, now):
     return Health.OK
 
 
-def jobs_overview():
+def jobs_overview() -> list[JobStatus]:
     """Every periodic job, in BEAT_SCHEDULE's order, with its latest run and health.
     Three queries whatever the number of jobs: each job's latest run, each job's last
     start, and when job runs began to be recorded."""
@@ -168,14 +179,16 @@ def jobs_overview():
     return statuses
 
 
-def jobs_for_admin(user):
-    """The jobs page's list, for a user who may manage jobs; None for anyone else."""
+def jobs_for_admin(user: User) -> list[JobStatus] | None:
+    """The jobs page's list (jobs_overview), for a user who may manage jobs
+    (Permission.MANAGE_JOBS: portal admins); None for anyone else."""
     if not has_permission(user, Permission.MANAGE_JOBS):
         return None
     return jobs_overview()
 
 
-def jobs_needing_attention(user):
-    """Jobs that failed or missed a run, for a portal admin's home page ([] for others)."""
+def jobs_needing_attention(user: User) -> list[JobStatus]:
+    """Jobs that failed or missed a run (Health.needs_attention), for a portal admin's
+    home page ([] for others)."""
     jobs = jobs_for_admin(user)
     return [] if jobs is None else [job for job in jobs if job.health.needs_attention]

@@ -6,11 +6,14 @@ the count the job returns, the tasks it queued (emails among them) or its error.
 database holds the rule that a job has at most one run queued or running.
 """
 
+from __future__ import annotations
+
 import contextlib
 import contextvars
 import logging
 from collections import Counter
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from celery.signals import before_task_publish, task_prerun
 from django.conf import settings
@@ -22,6 +25,9 @@ from accounts.audit import audit_record
 from jobs.schedule import BEAT_SCHEDULE
 
 from .models import JobRun
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +51,9 @@ class JobAlreadyLive(Exception):
         super().__init__(f"{name} is already queued or running: it was not started again.")
 
 
-def job_get(name):
-    """The BEAT_SCHEDULE entry of a job; UnknownJob if there is none by that name."""
+def job_get(name: str) -> dict[str, Any]:
+    """The BEAT_SCHEDULE entry of a job ({"task", "schedule", "title", "counts", and
+    "catch_up" for daily jobs}). Raises UnknownJob if there is none by that name."""
     try:
         return BEAT_SCHEDULE[name]
     except (KeyError, TypeError):
@@ -70,8 +77,10 @@ def _close_stale_runs(name, now):
     )
 
 
-def job_queue(*, name, actor):
-    """Queue a run of a periodic job now ("Run now" on the jobs page) and audit it.
+def job_queue(*, name: str, actor: User) -> JobRun:
+    """Queue a run of a periodic job now ("Run now" on the jobs page) and audit it: the
+    queued JobRun, sent to a worker on commit. Runs queued or running past their limits
+    (QUEUED_LIMIT, RUNNING_LIMIT) are closed as failed first.
 
     Raises UnknownJob for a name not in BEAT_SCHEDULE, and JobAlreadyLive when a run of
     the job is already queued or running: a job is never started twice at once.
@@ -97,8 +106,9 @@ def job_queue(*, name, actor):
     return run
 
 
-def job_ran_today(name):
-    """Whether a run of the job started (or was queued) today and did not fail."""
+def job_ran_today(name: str) -> bool:
+    """Whether a run of the job started (or was queued) today, local time, and did not
+    fail."""
     start_of_day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     return JobRun.objects.filter(
         job=name,
@@ -107,10 +117,11 @@ def job_ran_today(name):
     ).exists()
 
 
-def jobs_catch_up():
+def jobs_catch_up() -> list[str]:
     """Queue each daily job (catch_up in BEAT_SCHEDULE) that has not run today. Called when
     beat starts, so a portal started after a job's hour still runs it that day; the worker
-    checks again, so two beats starting together run each job once."""
+    checks again, so two beats starting together run each job once. Returns the names
+    of the jobs queued."""
     from .tasks import run_job
 
     queued = []
@@ -123,9 +134,9 @@ def jobs_catch_up():
     return queued
 
 
-def job_runs_interrupted_close(*, worker):
+def job_runs_interrupted_close(*, worker: str) -> int:
     """Mark as failed the runs a worker left running when it stopped; called as that worker
-    (same node name) starts again."""
+    (same node name) starts again. Returns the number of runs closed."""
     return JobRun.objects.filter(state=JobRun.State.RUNNING, worker=worker).update(
         state=JobRun.State.FAILED,
         finished_at=timezone.now(),
@@ -204,7 +215,9 @@ def _start(name, trigger, run_id, worker):
         return None
 
 
-def job_run(*, name, trigger, run_id=None, worker=""):
+def job_run(
+    *, name: str, trigger: str, run_id: int | None = None, worker: str = ""
+) -> JobRun | None:
     """Run a periodic job in this process and record the run; return the JobRun, or None
     when it was not started (a run of it already queued or running, a catch-up of a job
     that already ran today, or a queued run another worker took).
@@ -212,6 +225,8 @@ def job_run(*, name, trigger, run_id=None, worker=""):
     The job's task is called in-process; what it queues (emails, per-holder reminders)
     goes to the broker as usual and is counted. A job that raises is recorded as failed
     with its error, and the error is not raised again: the next scheduled run retries.
+    trigger is a JobRun.Trigger value; run_id the queued run to take (job_queue's);
+    worker the Celery node name. Raises UnknownJob for a name not in BEAT_SCHEDULE.
     """
     job = job_get(name)
     run = _start(name, trigger, run_id, worker)
