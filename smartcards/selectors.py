@@ -28,8 +28,9 @@ from django.utils import timezone
 
 from accounts import standings
 from accounts.models import Membership, Premises, Region, UnlockerCover, User
-from accounts.permissions import Permission, Role, scope_for
+from accounts.permissions import Permission, scope_for
 
+from .actions import may_work_queue
 from .models import FINAL_REMINDER_DAYS, RegistrationAuthority, SmartcardHolder, SmartcardRequest
 
 ACTIVE = SmartcardRequest.ACTIVE
@@ -84,10 +85,9 @@ def holder_get(user, pk):
 
 
 def can_search_holders(user):
-    scope = scope_for(user)
-    return scope.is_portal_admin or bool(
-        scope.roles & {Role.PREMISES_MANAGER, Role.UNLOCKER, Role.HEAD_OFFICE_ADMIN}
-    )
+    """Whoever may view holders' profiles somewhere: managers, unlockers, head office,
+    portal admins."""
+    return scope_for(user).has_permission(Permission.VIEW_HOLDER_PROFILE)
 
 
 def holder_search(user, query):
@@ -252,8 +252,8 @@ QUEUE_VIEWS = {
 
 
 def can_work_queue(user):
-    scope = scope_for(user)
-    return scope.is_portal_admin or Role.UNLOCKER in scope.roles
+    """Whether the user works an unlock queue anywhere (smartcards.actions decides)."""
+    return may_work_queue(user)
 
 
 def queue_for_user(user, show="all"):
@@ -320,10 +320,9 @@ def cover_for_user(user, *, without_on_site=False):
 
 
 def can_view_cover(user):
-    scope = scope_for(user)
-    return scope.is_portal_admin or bool(
-        scope.roles & {Role.PREMISES_MANAGER, Role.HEAD_OFFICE_ADMIN}
-    )
+    """Whoever sees compliance somewhere sees unlocker cover: managers, head office,
+    portal admins."""
+    return scope_for(user).has_permission(Permission.VIEW_COMPLIANCE)
 
 
 @dataclass(frozen=True)

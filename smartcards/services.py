@@ -15,12 +15,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts import standings
+from accounts.actions import enforce
 from accounts.audit import audit_record
 from accounts.emails import queue_email
 from accounts.models import Membership, User
-from accounts.permissions import Permission, has_permission, scope_for
+from accounts.permissions import Permission, has_permission
 
-from . import selectors
+from . import actions, selectors
+from .actions import RequestAction
 from .models import (
     RegistrationAuthority,
     SmartcardHolder,
@@ -117,21 +119,6 @@ def _email(people, subject, template, context):
             template=template,
             context={**context, "recipient": person},
         )
-
-
-def _already_closed(smartcard_request):
-    who = smartcard_request.closed_by.full_name if smartcard_request.closed_by else "someone"
-    when = _moment(smartcard_request.closed_at) if smartcard_request.closed_at else ""
-    if smartcard_request.status == Status.CANCELLED:
-        return ValidationError(
-            f"{who} cancelled this request on {when}. There is nothing left to do.",
-            code="cancelled",
-        )
-    return ValidationError(
-        f"This request is already closed ({smartcard_request.outcome_label.lower()}) by "
-        f"{who} on {when}.",
-        code="closed",
-    )
 
 
 # --- Card details ------------------------------------------------------------------------
@@ -350,23 +337,10 @@ def smartcard_request_raise(
     return smartcard_request
 
 
-def can_cancel(actor, smartcard_request):
-    return (
-        actor.pk == smartcard_request.holder.user_id
-        or actor.pk == smartcard_request.raised_by_id
-        or has_permission(
-            actor, Permission.RAISE_UNLOCK_REQUEST_FOR_STAFF, smartcard_request.premises
-        )
-    )
-
-
 @transaction.atomic
 def smartcard_request_cancel(*, actor, smartcard_request, reason=""):
     smartcard_request = _lock(smartcard_request)
-    if not can_cancel(actor, smartcard_request):
-        raise PermissionDenied
-    if not smartcard_request.is_active:
-        raise _already_closed(smartcard_request)
+    enforce(actions.check(actor, RequestAction.CANCEL, smartcard_request))
     reason = (reason or "").strip()
     _guard("reason", reason, smartcard_request.holder.uuid)
     claimer = smartcard_request.claimed_by if smartcard_request.status == Status.CLAIMED else None
@@ -396,24 +370,14 @@ def smartcard_request_cancel(*, actor, smartcard_request, reason=""):
 @transaction.atomic
 def smartcard_request_claim(*, actor, smartcard_request):
     """Exactly one unlocker holds a request: the row lock makes a second claimer wait,
-    then see the first one's claim."""
+    then see the first one's claim. Who may claim, and when, is smartcards.actions;
+    claiming what the actor already holds changes nothing. Raises PermissionDenied
+    outside the actor's queue, ValidationError (the reason, with its code) otherwise."""
     smartcard_request = _lock(smartcard_request)
-    _require(actor, Permission.WORK_UNLOCK_QUEUE, smartcard_request.premises)
-    if smartcard_request.status == Status.CLAIMED:
-        claimer = smartcard_request.claimed_by
-        if claimer.pk == actor.pk:
-            return smartcard_request
-        raise ValidationError(
-            f"Already claimed by {claimer.full_name} on {_moment(smartcard_request.claimed_at)}.",
-            code="already_claimed",
-        )
-    if smartcard_request.status != Status.OPEN:
-        raise _already_closed(smartcard_request)
-    if smartcard_request.holder.user_id == actor.pk:
-        raise ValidationError(
-            "You cannot work your own request: another unlocker must check your identity.",
-            code="own_request",
-        )
+    verdict = actions.check(actor, RequestAction.CLAIM, smartcard_request)
+    if verdict.code == "claimed_by_you":
+        return smartcard_request
+    enforce(verdict)
     now = timezone.now()
     smartcard_request.status = Status.CLAIMED
     smartcard_request.claimed_by = actor
@@ -430,35 +394,12 @@ def smartcard_request_claim(*, actor, smartcard_request):
     return smartcard_request
 
 
-def require_own_claim(actor, smartcard_request, doing):
-    _require(actor, Permission.WORK_UNLOCK_QUEUE, smartcard_request.premises)
-    if smartcard_request.status == Status.OPEN:
-        raise ValidationError(f"Claim this request before you {doing} it.", code="not_claimed")
-    if smartcard_request.status != Status.CLAIMED:
-        raise _already_closed(smartcard_request)
-    if smartcard_request.claimed_by_id != actor.pk:
-        raise ValidationError(
-            f"Only {smartcard_request.claimed_by.full_name}, who claimed this request, can "
-            f"{doing} it.",
-            code="claimed_by_someone_else",
-        )
-
-
 @transaction.atomic
 def smartcard_request_release(*, actor, smartcard_request):
-    """Give a claimed request back to the queue. Portal admins can free a stuck claim."""
+    """Give a claimed request back to the queue. Portal admins can free a stuck claim
+    (smartcards.actions)."""
     smartcard_request = _lock(smartcard_request)
-    _require(actor, Permission.WORK_UNLOCK_QUEUE, smartcard_request.premises)
-    if smartcard_request.status == Status.OPEN:
-        raise ValidationError("This request is not claimed.", code="not_claimed")
-    if smartcard_request.status != Status.CLAIMED:
-        raise _already_closed(smartcard_request)
-    if smartcard_request.claimed_by_id != actor.pk and not scope_for(actor).is_portal_admin:
-        raise ValidationError(
-            f"Only {smartcard_request.claimed_by.full_name}, who claimed this request, can "
-            "release it.",
-            code="claimed_by_someone_else",
-        )
+    enforce(actions.check(actor, RequestAction.RELEASE, smartcard_request))
     released_from = smartcard_request.claimed_by
     now = timezone.now()
     smartcard_request.status = Status.OPEN
@@ -479,7 +420,7 @@ def smartcard_request_resolve(
 ):
     """Record what the claimer did: unlocked or renewed the card, or referred it to the RA."""
     smartcard_request = _lock(smartcard_request)
-    require_own_claim(actor, smartcard_request, "resolve")
+    enforce(actions.check(actor, RequestAction.RESOLVE, smartcard_request))
     holder = smartcard_request.holder
     note = (note or "").strip()
     if outcome not in (OUTCOME_DONE, OUTCOME_REFERRED):
@@ -539,7 +480,7 @@ def smartcard_request_resolve(
 @transaction.atomic
 def smartcard_request_decline(*, actor, smartcard_request, reason):
     smartcard_request = _lock(smartcard_request)
-    require_own_claim(actor, smartcard_request, "decline")
+    enforce(actions.check(actor, RequestAction.DECLINE, smartcard_request))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Enter why you are declining the request"})
@@ -564,6 +505,7 @@ def _email_closed(smartcard_request):
         "smartcards/emails/request_closed.txt",
         {
             "smartcard_request": smartcard_request,
+            "referred_to_ra": smartcard_request.status == Status.REFERRED,
             "authority": authorities[0] if authorities else None,
         },
     )

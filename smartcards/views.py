@@ -9,9 +9,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import selectors as account_selectors
 from accounts.exports import csv_response
 from accounts.forms import apply_form_errors
-from accounts.permissions import Permission, has_permission, scope_for
+from accounts.permissions import Permission, has_permission
 
-from . import selectors, services
+from . import actions, presenters, selectors, services
+from .actions import RequestAction
 from .forms import (
     CancelForm,
     DeclineForm,
@@ -121,14 +122,11 @@ def request_detail(request, pk):
     user = request.user
     context = {
         "smartcard_request": smartcard_request,
+        "shown": presenters.RequestPresenter(smartcard_request, user),
         "events": selectors.request_events(smartcard_request),
-        "can_cancel": smartcard_request.is_active and services.can_cancel(user, smartcard_request),
-        "can_work": has_permission(user, Permission.WORK_UNLOCK_QUEUE, smartcard_request.premises),
         "can_view_profile": has_permission(
             user, Permission.VIEW_HOLDER_PROFILE, smartcard_request.premises
         ),
-        "is_claimer": smartcard_request.claimed_by_id == user.pk,
-        "can_release_others": scope_for(user).is_portal_admin,
         "state": smartcard_request.holder.certificate(),
         "authorities": selectors.registration_authorities_for_premises(
             [smartcard_request.premises]
@@ -140,10 +138,11 @@ def request_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def request_cancel(request, pk):
     smartcard_request = selectors.request_get(request.user, pk)
-    if not services.can_cancel(request.user, smartcard_request):
+    verdict = actions.check(request.user, RequestAction.CANCEL, smartcard_request)
+    if not verdict.permitted:
         raise Http404
     form = CancelForm(request.POST or None, uuid=smartcard_request.holder.uuid)
-    if smartcard_request.is_active and form.is_valid():
+    if verdict and form.is_valid():
         try:
             services.smartcard_request_cancel(
                 actor=request.user, smartcard_request=smartcard_request, **form.cleaned_data
@@ -153,7 +152,7 @@ def request_cancel(request, pk):
         else:
             messages.success(request, "Request cancelled")
             return redirect("smartcard_request_detail", pk=smartcard_request.pk)
-    context = {"form": form, "smartcard_request": smartcard_request}
+    context = {"form": form, "smartcard_request": smartcard_request, "verdict": verdict}
     return render(request, "smartcards/request_cancel.html", context)
 
 
@@ -168,6 +167,7 @@ def _queue_context(request):
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
     return {
         "page": page,
+        "rows": presenters.presented(page.object_list, request.user),
         "show": show,
         "views": selectors.QUEUE_VIEWS,
         "now": timezone.now(),
@@ -176,14 +176,14 @@ def _queue_context(request):
 
 
 def queue(request):
-    if not selectors.can_work_queue(request.user):
+    if not actions.may_work_queue(request.user):
         raise Http404
     return render(request, "smartcards/queue.html", _queue_context(request))
 
 
 def queue_rows(request):
     """The queue's table alone, which the page fetches again every few seconds."""
-    if not selectors.can_work_queue(request.user):
+    if not actions.may_work_queue(request.user):
         raise Http404
     return render(request, "smartcards/_queue_rows.html", _queue_context(request))
 
@@ -220,15 +220,13 @@ def request_release(request, pk):
     return _back_to(request, smartcard_request)
 
 
-def _closing_page(request, pk, form_class, service, template, success, doing):
+def _closing_page(request, pk, form_class, service, template, success, action):
     smartcard_request = selectors.queue_request_get(request.user, pk)
     form = form_class(request.POST or None, smartcard_request=smartcard_request)
-    problem = None
-    try:
-        services.require_own_claim(request.user, smartcard_request, doing)
-    except ValidationError as error:
-        problem = error
-    if problem is None and form.is_valid():
+    allowed = actions.allowed(request.user, smartcard_request)
+    # Why the viewer cannot close it now (shown instead of the form), or "".
+    problem = allowed.why.get(action, "")
+    if not problem and form.is_valid():
         try:
             service(actor=request.user, smartcard_request=smartcard_request, **form.cleaned_data)
         except ValidationError as error:
@@ -239,6 +237,7 @@ def _closing_page(request, pk, form_class, service, template, success, doing):
     context = {
         "form": form,
         "smartcard_request": smartcard_request,
+        "actions": allowed,
         "problem": problem,
         "state": smartcard_request.holder.certificate(),
         "renewal_refusal": services.renewal_refusal(smartcard_request.holder)
@@ -257,7 +256,7 @@ def request_resolve(request, pk):
         services.smartcard_request_resolve,
         "smartcards/request_resolve.html",
         "Outcome recorded. The holder has been emailed.",
-        "resolve",
+        RequestAction.RESOLVE,
     )
 
 
@@ -270,7 +269,7 @@ def request_decline(request, pk):
         services.smartcard_request_decline,
         "smartcards/request_decline.html",
         "Request declined. The holder has been emailed the reason.",
-        "decline",
+        RequestAction.DECLINE,
     )
 
 
