@@ -5,7 +5,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
-from .models import Membership, Organisation, Premises, Region
+from . import selectors
+from .models import Membership, Organisation, Premises
 from .validators import normalise_ods_code, normalise_postcode, validate_ods_code, validate_postcode
 from .widgets import NHSDateField
 
@@ -98,7 +99,7 @@ class PremisesForm(NHSModelForm):
     submit_label = "Save premises"
 
     region = forms.ModelChoiceField(
-        queryset=Region.objects.all(), label="ICB area", empty_label="Choose an ICB area"
+        queryset=None, label="ICB area", empty_label="Choose an ICB area"
     )
     # Wider than the column so anything mistyped gets the postcode message, not a length one.
     postcode = forms.CharField(
@@ -125,6 +126,10 @@ class PremisesForm(NHSModelForm):
                 attrs={"class": "nhsuk-input--width-5", "spellcheck": "false"}
             ),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = selectors.regions()
 
     def clean_ods_code(self):
         code = normalise_ods_code(self.cleaned_data["ods_code"])

@@ -13,15 +13,22 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from . import standings
-from .models import AuditEvent, Invitation, Membership, Organisation, Premises, UnlockerCover
+from .models import (
+    AuditEvent,
+    Invitation,
+    Membership,
+    Organisation,
+    Premises,
+    Region,
+    UnlockerCover,
+    User,
+)
 from .permissions import ROLE_PERMISSIONS, Permission, Role, scope_for
 
 if TYPE_CHECKING:
     from datetime import date
 
     from django.db.models import QuerySet
-
-    from .models import User
 
 
 def premises_for_user(
@@ -79,6 +86,17 @@ def staff_for_premises(user: User, premises: Premises) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("user__full_name")
     )
+
+
+def users_of(memberships: QuerySet[Membership]) -> QuerySet[User]:
+    """The people of a membership queryset, once each, by name: a form's choices (the
+    staff a premises' PCSE orderer list may add, for example)."""
+    return User.objects.filter(pk__in=memberships.values("user_id")).order_by("full_name")
+
+
+def regions() -> QuerySet[Region]:
+    """Every ICB area, by name: the choices of the premises form."""
+    return Region.objects.order_by("name")
 
 
 def membership_get(

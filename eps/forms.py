@@ -3,7 +3,6 @@ from django import forms
 from django.utils import timezone
 
 from accounts.forms import NHSForm
-from accounts.models import User
 from accounts.widgets import NHSDateField
 
 from .models import OrderEscalation, StockMovement, TokenSettings
@@ -280,8 +279,7 @@ class PcseOrdererForm(NHSForm):
         },
     )
 
-    def __init__(self, *args, memberships, **kwargs):
+    def __init__(self, *args, users, **kwargs):
+        """users: the staff who may be chosen (a User queryset, from a selector)."""
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(
-            pk__in=memberships.values("user_id")
-        ).order_by("full_name")
+        self.fields["user"].queryset = users

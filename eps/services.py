@@ -14,12 +14,14 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts import standings
+from accounts.actions import enforce
 from accounts.audit import audit_record
 from accounts.emails import queue_email
 from accounts.models import Membership, OrganisationAdmin, Premises
 from accounts.permissions import Permission, has_permission
 
-from . import selectors
+from . import actions, selectors
+from .actions import OrderAction, OrdererAction
 from .models import OrderEscalation, PcseOrderer, StockMovement, TokenOrder, TokenSettings
 from .selectors import AREA
 from .validators import MAX_TOKENS, normalise_pcse_reference, validate_pcse_reference
@@ -40,11 +42,6 @@ def _audit(**event):
 
 def _require(user, permission, premises):
     if not has_permission(user, permission, premises):
-        raise PermissionDenied
-
-
-def _require_order_handler(user, premises):
-    if not selectors.can_handle_orders(user, premises):
         raise PermissionDenied
 
 
@@ -311,12 +308,12 @@ def _check_expected_delivery(expected_delivery_on, placed_on):
 
 @transaction.atomic
 def token_order_place(*, actor, order, pcse_reference, placed_on, expected_delivery_on=None):
-    """Record that the order was placed on PCSE Online, with PCSE's reference."""
-    _require_order_handler(actor, order.premises)
+    """Record that the order was placed on PCSE Online, with PCSE's reference. Who may,
+    and from which state, is eps.actions (PermissionDenied, or ValidationError with the
+    reason); the reference is checked and must be new for the premises."""
     _lock_settings(order.premises)
     order = _lock_order(order)
-    if order.status != Status.DRAFT:
-        raise ValidationError(f"This order is already {order.get_status_display().lower()}")
+    enforce(actions.check(actor, OrderAction.PLACE, order))
     reference = normalise_pcse_reference(pcse_reference)
     try:
         validate_pcse_reference(reference)
@@ -358,12 +355,10 @@ def token_order_place(*, actor, order, pcse_reference, placed_on, expected_deliv
 
 @transaction.atomic
 def token_order_expected_delivery_set(*, actor, order, expected_delivery_on):
-    _require_order_handler(actor, order.premises)
+    """Record when PCSE expects to deliver a placed order (eps.actions decides who and
+    when), within a year of placing it."""
     order = _lock_order(order)
-    if order.status != Status.PLACED:
-        raise ValidationError(
-            "An expected delivery date can only be recorded for an order placed on PCSE Online"
-        )
+    enforce(actions.check(actor, OrderAction.SET_EXPECTED_DELIVERY, order))
     _check_expected_delivery(expected_delivery_on, order.placed_on)
     if expected_delivery_on > order.placed_on + timedelta(days=365):
         raise ValidationError(
@@ -391,20 +386,11 @@ def token_order_expected_delivery_set(*, actor, order, expected_delivery_on):
 
 @transaction.atomic
 def token_order_receive(*, actor, order, received_on, tokens_received=None):
-    """The delivery arrived: the order is received and its tokens join the stock, once."""
-    _require_order_handler(actor, order.premises)
+    """The delivery arrived: the order is received and its tokens join the stock, once
+    (eps.actions decides who and from which state)."""
     settings_row = _lock_settings(order.premises)
     order = _lock_order(order)
-    if order.status == Status.RECEIVED:
-        raise ValidationError(
-            f"This order was already received on {_fmt(order.received_on)}. "
-            "Its tokens are in the stock."
-        )
-    if order.status != Status.PLACED:
-        raise ValidationError(
-            "Only an order placed on PCSE Online can be received. "
-            f"This order is {order.get_status_display().lower()}."
-        )
+    enforce(actions.check(actor, OrderAction.RECEIVE, order))
     tokens = order.tokens if tokens_received is None else tokens_received
     _check_tokens("tokens_received", tokens)
     today = timezone.localdate()
@@ -447,15 +433,10 @@ def token_order_receive(*, actor, order, received_on, tokens_received=None):
 
 @transaction.atomic
 def token_order_cancel(*, actor, order, reason):
-    _require_order_handler(actor, order.premises)
+    """Cancel a draft or placed order, with the reason (eps.actions decides who and
+    when)."""
     order = _lock_order(order)
-    if order.status == Status.RECEIVED:
-        raise ValidationError(
-            "A received order cannot be cancelled: its tokens are in the stock. "
-            "Record a stock count if the delivery was wrong."
-        )
-    if order.status == Status.CANCELLED:
-        raise ValidationError("This order is already cancelled")
+    enforce(actions.check(actor, OrderAction.CANCEL, order))
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError({"reason": "Say why the order is cancelled"})
@@ -477,11 +458,9 @@ def token_order_cancel(*, actor, order, reason):
 
 @transaction.atomic
 def token_order_escalate(*, actor, order, method, note=""):
-    """Record a chase of a late order with PCSE."""
-    _require_order_handler(actor, order.premises)
+    """Record a chase of a late order with PCSE (eps.actions decides who and when)."""
     order = _lock_order(order)
-    if order.status != Status.PLACED:
-        raise ValidationError("Only an order placed on PCSE Online and not yet received is chased")
+    enforce(actions.check(actor, OrderAction.CHASE, order))
     if method not in OrderEscalation.Method.values:
         raise ValidationError({"method": "Choose how you chased PCSE"})
     note = " ".join((note or "").split())[:500]
@@ -503,7 +482,9 @@ def token_order_escalate(*, actor, order, method, note=""):
 
 @transaction.atomic
 def pcse_orderer_add(*, actor, premises, user):
-    _require(actor, Permission.MANAGE_TOKENS, premises)
+    """Record that PCSE linked `user`, who works at the premises, to its PCSE Online
+    account (eps.actions decides who may)."""
+    enforce(actions.check_orderers(actor, OrdererAction.ADD, premises))
     if not Membership.objects.current().filter(premises=premises, user=user).exists():
         raise ValidationError({"user": f"{user.full_name} does not work at {premises.name}"})
     if PcseOrderer.objects.filter(premises=premises, user=user).exists():
@@ -523,7 +504,7 @@ def pcse_orderer_add(*, actor, premises, user):
 
 @transaction.atomic
 def pcse_orderer_remove(*, actor, orderer):
-    _require(actor, Permission.MANAGE_TOKENS, orderer.premises)
+    enforce(actions.check_orderers(actor, OrdererAction.REMOVE, orderer.premises))
     _audit(
         actor=actor,
         action="tokens.pcse_orderer_removed",

@@ -11,11 +11,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import selectors as account_selectors
 from accounts import standings
 from accounts.forms import apply_form_errors
 from accounts.permissions import Permission, has_permission, scope_for
 
-from . import selectors, services
+from . import actions, presenters, selectors, services
+from .actions import OrderAction
 from .charts import stock_chart
 from .escalation import CONTACTS, escalation_message
 from .forms import (
@@ -30,12 +32,10 @@ from .forms import (
     TokenSettingsForm,
     UsageForm,
 )
-from .models import TokenOrder
 from .pcse import PCSE_ONLINE_URL
 
 PAGE_SIZE = 50
 RECENT_MOVEMENTS = 10
-Status = TokenOrder.Status
 
 
 def _usage_form(premises, data=None, *, ask_if_already=False):
@@ -189,27 +189,27 @@ def order_create(request, pk):
 
 def order_detail(request, pk):
     order = selectors.order_get(request.user, pk)
-    can_handle = selectors.can_handle_orders(request.user, order.premises)
+    shown = presenters.OrderPresenter(order, request.user)
     context = {
         "order": order,
+        "shown": shown,
         "premises": order.premises,
         "overdue": order.is_overdue(),
-        "can_handle": can_handle,
         "escalations": selectors.escalations_for_order(order),
-        "delivery": getattr(order, "delivery", None) if order.status == Status.RECEIVED else None,
+        "delivery": getattr(order, "delivery", None) if shown.is_received else None,
         "pcse_online_url": PCSE_ONLINE_URL,
     }
     return render(request, "eps/order_detail.html", context)
 
 
-def _order_action(
-    request, pk, *, allowed_statuses, form_class, service, template, done, form_kwargs
-):
-    """The shared shape of the order actions: only from the right state, a form, one
-    service call, back to the order with a message."""
+def _order_action(request, pk, *, action, form_class, service, template, done, form_kwargs):
+    """The shared shape of the order actions: only when eps.actions allows it now (else
+    back to the order, saying why), a form, one service call, back to the order with a
+    message."""
     order = selectors.order_get_for_handling(request.user, pk)
-    if request.method == "GET" and order.status not in allowed_statuses:
-        messages.info(request, f"This order is {order.get_status_display().lower()}")
+    verdict = actions.check(request.user, action, order)
+    if request.method == "GET" and not verdict:
+        messages.info(request, verdict.reason)
         return redirect("tokens_order_detail", pk=order.pk)
     form = form_class(request.POST or None, **form_kwargs(order))
     if form.is_valid():
@@ -220,7 +220,13 @@ def _order_action(
         else:
             messages.success(request, done(order))
             return redirect("tokens_order_detail", pk=order.pk)
-    return render(request, template, {"form": form, "order": order, "premises": order.premises})
+    context = {
+        "form": form,
+        "order": order,
+        "shown": presenters.OrderPresenter(order, request.user),
+        "premises": order.premises,
+    }
+    return render(request, template, context)
 
 
 def _no_kwargs(order):
@@ -232,7 +238,7 @@ def order_place(request, pk):
     return _order_action(
         request,
         pk,
-        allowed_statuses={Status.DRAFT},
+        action=OrderAction.PLACE,
         form_class=OrderPlaceForm,
         service=services.token_order_place,
         template="eps/order_place.html",
@@ -246,7 +252,7 @@ def order_expected_delivery(request, pk):
     return _order_action(
         request,
         pk,
-        allowed_statuses={Status.PLACED},
+        action=OrderAction.SET_EXPECTED_DELIVERY,
         form_class=ExpectedDeliveryForm,
         service=services.token_order_expected_delivery_set,
         template="eps/order_expected_delivery.html",
@@ -260,7 +266,7 @@ def order_receive(request, pk):
     return _order_action(
         request,
         pk,
-        allowed_statuses={Status.PLACED},
+        action=OrderAction.RECEIVE,
         form_class=OrderReceiveForm,
         service=services.token_order_receive,
         template="eps/order_receive.html",
@@ -274,7 +280,7 @@ def order_cancel(request, pk):
     return _order_action(
         request,
         pk,
-        allowed_statuses=set(TokenOrder.OPEN_STATUSES),
+        action=OrderAction.CANCEL,
         form_class=OrderCancelForm,
         service=services.token_order_cancel,
         template="eps/order_cancel.html",
@@ -286,8 +292,9 @@ def order_cancel(request, pk):
 @require_http_methods(["GET", "POST"])
 def order_escalate(request, pk):
     order = selectors.order_get_for_handling(request.user, pk)
-    if order.status != Status.PLACED and request.method == "GET":
-        messages.info(request, "Only an order placed on PCSE Online and not yet received is chased")
+    verdict = actions.check(request.user, OrderAction.CHASE, order)
+    if request.method == "GET" and not verdict:
+        messages.info(request, verdict.reason)
         return redirect("tokens_order_detail", pk=order.pk)
     form = EscalationForm(request.POST or None)
     if form.is_valid():
@@ -320,11 +327,12 @@ def order_escalate(request, pk):
 @require_http_methods(["GET", "POST"])
 def orderers(request, pk):
     premises = selectors.token_premises_get(request.user, pk)
-    can_manage = has_permission(request.user, Permission.MANAGE_TOKENS, premises)
+    may = actions.allowed_orderers(request.user, premises)
     form = None
-    if can_manage:
+    if may.add:
         form = PcseOrdererForm(
-            request.POST or None, memberships=selectors.staff_who_could_order(premises)
+            request.POST or None,
+            users=account_selectors.users_of(selectors.staff_who_could_order(premises)),
         )
     elif request.method == "POST":
         raise Http404
@@ -342,9 +350,9 @@ def orderers(request, pk):
     context = {
         "premises": premises,
         "orderers": linked,
-        "working_count": sum(1 for orderer in linked if orderer.works_here),
+        "cover": actions.orderer_cover(linked),
         "form": form,
-        "can_manage": can_manage,
+        "actions": may,
         "pcse_online_url": PCSE_ONLINE_URL,
         "pcse_contact_url": CONTACTS["contact_url"],
     }
