@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts import standings
-from accounts.models import Membership, Premises
+from accounts.models import Membership, Premises, User
 from accounts.permissions import Permission, scope_for
+from accounts.selectors import staff_for_premises
 
 from . import rules
 from .models import AccountRequest, MailboxLink, PersonalAccount, SharedMailbox
@@ -98,6 +99,31 @@ def account_for_user(user, pk):
     return get_object_or_404(accounts, pk=pk)
 
 
+def mailbox_owner_choices(user, premises):
+    """The people who may be named owners of the premises' shared mailbox: its current
+    staff, by name; none for someone who may not see its staff."""
+    on_staff = staff_for_premises(user, premises).values("user_id")
+    return User.objects.filter(pk__in=on_staff).order_by("full_name")
+
+
+def linkable_accounts(user, premises):
+    """Personal accounts of the premises' current staff not yet linked to its shared
+    mailbox, by holder's name: the choices of the link form."""
+    on_staff = staff_for_premises(user, premises).values("user_id")
+    linked_here = MailboxLink.objects.current().filter(mailbox__premises=premises)
+    return (
+        PersonalAccount.objects.filter(user_id__in=on_staff)
+        .exclude(links__in=linked_here)
+        .select_related("user")
+        .order_by("user__full_name")
+    )
+
+
+def organisation_premises_ids(organisation):
+    """Ids of every premises of the organisation (the "check now" job's list)."""
+    return list(Premises.objects.filter(organisation=organisation).values_list("id", flat=True))
+
+
 def own_account(user):
     return PersonalAccount.objects.filter(user=user).first()
 
@@ -106,7 +132,7 @@ def account_requests_for_premises(premises):
     return (
         AccountRequest.objects.filter(premises=premises)
         .exclude(status=AccountRequest.Status.LIVE)
-        .select_related("user", "submitted_by")
+        .select_related("user", "premises", "submitted_by")
     )
 
 

@@ -11,12 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import standings
+from accounts.actions import enforce
 from accounts.audit import audit_record, audit_record_many
 from accounts.emails import queue_email
 from accounts.models import Membership, OrganisationAdmin, Premises
 from accounts.permissions import Permission, has_permission
 
-from . import rules
+from . import actions, rules
+from .actions import AccountAction, RequestAction
 from .models import (
     AccountRequest,
     ComplianceAlertState,
@@ -54,14 +56,6 @@ def _current_premises_ids(user):
     return set(Membership.objects.current().filter(user=user).values_list("premises_id", flat=True))
 
 
-def _may_edit_account_of(actor, person):
-    """A person edits their own account; managers and head office edit their staff's."""
-    if actor.pk == person.pk:
-        return True
-    premises = Premises.objects.filter(pk__in=_current_premises_ids(person))
-    return any(has_permission(actor, Permission.MANAGE_NHSMAIL, p) for p in premises)
-
-
 # --- Shared mailboxes --------------------------------------------------------------------
 
 
@@ -96,7 +90,7 @@ def mailbox_set(*, actor, premises, address, owners=()):
 @transaction.atomic
 def account_record(*, actor, person, address, status):
     """Record or update a person's personal NHSmail account."""
-    if not _may_edit_account_of(actor, person):
+    if not actions.may_edit_account_of(actor, person):
         raise PermissionDenied
     address = normalise_nhsmail(address)
     # A shared mailbox is never a person's own account: refused by its shape, and when it is
@@ -143,18 +137,15 @@ def account_record(*, actor, person, address, status):
 def account_confirm_live(*, actor, account, on=None):
     """Someone confirms the account was in use on a day (today unless they say)."""
     on = on or timezone.localdate()
-    if not _may_edit_account_of(actor, account.user):
+    if not actions.may_edit_account_of(actor, account.user):
         raise PermissionDenied
     if on > timezone.localdate():
         raise ValidationError({"confirmed_on": "The date cannot be in the future"})
     account = PersonalAccount.objects.select_for_update().get(pk=account.pk)
-    if account.status != PersonalAccount.Status.LIVE:
-        raise ValidationError(
-            {
-                "confirmed_on": f"This account is recorded as "
-                f"{account.get_status_display().lower()}, not live. Update its status first."
-            }
-        )
+    enforce(
+        actions.check_account(actor, AccountAction.CONFIRM, account, may_edit=True),
+        field="confirmed_on",
+    )
     if account.last_confirmed_on and on < account.last_confirmed_on:
         raise ValidationError(
             {"confirmed_on": f"It was already confirmed on {account.last_confirmed_on:%-d %B %Y}"}
@@ -255,21 +246,6 @@ def account_request_create(*, actor, premises):
     return request
 
 
-def _already(request):
-    """Why a request cannot move on: the stage it already reached, who moved it and when."""
-    if request.status == AccountRequest.Status.LIVE:
-        who, when = request.completed_by, request.completed_at
-        done = "marked live"
-    else:
-        who, when = request.submitted_by, request.submitted_at
-        done = "marked as submitted for registration"
-    by = f" by {who.full_name}" if who else ""
-    at = f" on {timezone.localtime(when):%-d %B %Y at %H:%M}" if when else ""
-    return ValidationError(
-        f"{request.user.full_name}'s request was already {done}{by}{at}.", code="already"
-    )
-
-
 @transaction.atomic
 def account_request_submit(*, actor, request):
     """A manager or head office says they have submitted the starter's registration
@@ -280,14 +256,12 @@ def account_request_submit(*, actor, request):
     ValidationError (code "already", naming who moved it and when) if it has moved on,
     for example from a second browser tab.
     """
-    _require(actor, Permission.MANAGE_NHSMAIL, request.premises)
     request = (
         AccountRequest.objects.select_for_update(of=("self",))
         .select_related("user", "premises", "submitted_by", "completed_by")
         .get(pk=request.pk)
     )
-    if request.status != AccountRequest.Status.REQUESTED:
-        raise _already(request)
+    enforce(actions.check_request(actor, RequestAction.SUBMIT, request))
     request.status = AccountRequest.Status.SUBMITTED
     request.submitted_at = timezone.now()
     request.submitted_by = actor
@@ -325,18 +299,12 @@ def account_request_complete(*, actor, request, address, link=True):
     without MANAGE_NHSMAIL at the premises, ValidationError code "already" when the
     request is not at "submitted for registration" (someone else finished it first).
     """
-    _require(actor, Permission.MANAGE_NHSMAIL, request.premises)
     request = (
         AccountRequest.objects.select_for_update(of=("self",))
         .select_related("user", "premises", "submitted_by", "completed_by")
         .get(pk=request.pk)
     )
-    if request.status == AccountRequest.Status.LIVE:
-        raise _already(request)
-    if request.status != AccountRequest.Status.SUBMITTED:
-        raise ValidationError(
-            "Mark the request as submitted for registration first.", code="not_submitted"
-        )
+    enforce(actions.check_request(actor, RequestAction.MARK_LIVE, request))
     premises = request.premises
     if link and not SharedMailbox.objects.filter(premises=premises).exists():
         raise ValidationError(
@@ -459,6 +427,18 @@ def _record_transitions(standings_by_premises, on):
     return transitions
 
 
+def _change_words(kind, status):
+    """How an email names a premises' change: "back to compliant", "still not compliant",
+    "not compliant" or "compliant but at risk"."""
+    if kind == "recovered":
+        return "back to compliant"
+    if kind == "still_red":
+        return "still not compliant"
+    if status == ComplianceStatus.RED:
+        return "not compliant"
+    return "compliant but at risk"
+
+
 def _notify(transitions):
     premises_ids = [ev.premises_id for _, ev, _ in transitions]
     info = {
@@ -499,7 +479,13 @@ def _notify(transitions):
     per_person = defaultdict(list)
     for kind, ev, _previous in transitions:
         premises = info[ev.premises_id]
-        line = {"kind": kind, "status": ev.status, "reason": ev.reason, **premises}
+        line = {
+            "kind": kind,
+            "status": ev.status,
+            "words": _change_words(kind, ev.status),
+            "reason": ev.reason,
+            **premises,
+        }
         for email in recipients[ev.premises_id] | admins[premises["organisation_id"]]:
             per_person[email].append(line)
     for email, lines in per_person.items():

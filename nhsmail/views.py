@@ -11,10 +11,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import selectors as account_selectors
 from accounts.exports import csv_response
 from accounts.forms import apply_form_errors
-from accounts.models import Organisation, User
+from accounts.models import Organisation
 from accounts.permissions import Permission, has_permission, scope_for
 
-from . import rules, selectors, services, tasks
+from . import actions, presenters, rules, selectors, services, tasks
+from .actions import RequestAction
 from .forms import (
     AccountForm,
     AccountLiveForm,
@@ -23,7 +24,6 @@ from .forms import (
     MailboxForm,
     StatusFilterForm,
 )
-from .models import AccountRequest, MailboxLink, PersonalAccount
 from .validators import suggested_shared_mailbox
 
 PAGE_SIZE = 50
@@ -31,13 +31,18 @@ PAGE_SIZE = 50
 
 def premises_nhsmail(request, pk):
     premises = selectors.premises_for_nhsmail(request.user, pk)
+    can_manage = has_permission(request.user, Permission.MANAGE_NHSMAIL, premises)
     context = {
         "premises": premises,
         "mailbox": selectors.mailbox_for_premises(premises),
         "standing": selectors.standing_for(premises),
-        "rows": selectors.staff_rows(premises),
-        "can_manage": has_permission(request.user, Permission.MANAGE_NHSMAIL, premises),
-        "requests": selectors.account_requests_for_premises(premises),
+        "rows": presenters.staff_rows(
+            selectors.staff_rows(premises), request.user, managed=can_manage
+        ),
+        "can_manage": can_manage,
+        "requests": presenters.account_requests(
+            selectors.account_requests_for_premises(premises), request.user
+        ),
         "own_account": selectors.own_account(request.user),
         "own_requests": [
             r for r in selectors.account_requests_for_self(request.user) if r.premises_id == pk
@@ -50,8 +55,7 @@ def premises_nhsmail(request, pk):
 def mailbox_edit(request, pk):
     premises = selectors.premises_for_nhsmail(request.user, pk, Permission.MANAGE_NHSMAIL)
     mailbox = selectors.mailbox_for_premises(premises)
-    staff_users = account_selectors.staff_for_premises(request.user, premises)
-    users = User.objects.filter(pk__in=staff_users.values("user_id")).order_by("full_name")
+    users = selectors.mailbox_owner_choices(request.user, premises)
     initial = {
         "address": mailbox.address if mailbox else suggested_shared_mailbox(premises.ods_code),
         "owners": list(mailbox.owners.all()) if mailbox else [],
@@ -71,16 +75,8 @@ def mailbox_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def link_create(request, pk):
     premises = selectors.premises_for_nhsmail(request.user, pk, Permission.MANAGE_NHSMAIL)
-    linkable = (
-        PersonalAccount.objects.filter(
-            user_id__in=account_selectors.staff_for_premises(request.user, premises).values(
-                "user_id"
-            )
-        )
-        .exclude(links__in=MailboxLink.objects.current().filter(mailbox__premises=premises))
-        .select_related("user")
-    )
-    form = LinkForm(request.POST or None, accounts=linkable.order_by("user__full_name"))
+    linkable = selectors.linkable_accounts(request.user, premises)
+    form = LinkForm(request.POST or None, accounts=linkable)
     if form.is_valid():
         try:
             services.link_create(
@@ -149,6 +145,9 @@ def my_account(request):
         "account": account,
         "memberships": account_selectors.memberships_for_self(request.user),
         "own_requests": selectors.account_requests_for_self(request.user),
+        "account_actions": actions.allowed_account(request.user, account, may_edit=True)
+        if account
+        else None,
         "at_risk": account is not None and rules.account_at_risk(account),
         "counted": account is not None and rules.account_is_counted(account),
     }
@@ -207,11 +206,9 @@ def account_request_live(request, pk):
     """Mark account live: record the starter's new address and link it."""
     account_request = selectors.account_request_for_user(request.user, pk)
     premises = account_request.premises
-    if account_request.status != AccountRequest.Status.SUBMITTED and request.method == "GET":
-        if account_request.status == AccountRequest.Status.LIVE:
-            messages.info(request, f"{account_request.user.full_name}'s account is already live")
-        else:
-            messages.info(request, "Mark the request as submitted for registration first")
+    verdict = actions.check_request(request.user, RequestAction.MARK_LIVE, account_request)
+    if request.method == "GET" and not verdict:
+        messages.info(request, verdict.reason)
         return redirect("nhsmail_premises", pk=premises.pk)
     mailbox = selectors.mailbox_for_premises(premises)
     form = AccountLiveForm(request.POST or None, mailbox=mailbox)
@@ -284,7 +281,7 @@ def organisation_nhsmail(request, pk):
 @require_POST
 def organisation_check_now(request, pk):
     organisation = account_selectors.organisation_get(request.user, pk, Permission.VIEW_COMPLIANCE)
-    premises_ids = list(organisation.premises.values_list("id", flat=True))
+    premises_ids = selectors.organisation_premises_ids(organisation)
     tasks.evaluate_compliance.delay(premises_ids=premises_ids)
     messages.success(
         request, "Compliance check started. Refresh this page in a minute to see the results."
