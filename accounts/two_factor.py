@@ -13,9 +13,24 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from django_otp.models import VerifyNotAllowed
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import audit_record
 from .security import TWO_FACTOR_SET_UP, TWO_FACTOR_THROTTLED, TWO_FACTOR_WRONG_CODE
+
+
+def confirmed_device(user) -> TOTPDevice | None:
+    """The user's confirmed authenticator app (a TOTPDevice), or None before set-up."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def device_to_set_up(*, user) -> TOTPDevice:
+    """The unconfirmed authenticator the set-up page shows the QR code and key of: made
+    on the first visit, the same one on the next (so a reload does not change the key)."""
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=False, defaults={"name": "Authenticator app"}
+    )
+    return device
 
 
 @dataclass(frozen=True)

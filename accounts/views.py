@@ -13,7 +13,6 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import selectors, services, two_factor
 from .audit_labels import CSV_HEADER, audit_csv_filename, audit_csv_rows
@@ -59,11 +58,9 @@ def _qr_svg(url):
 def two_factor_setup(request):
     if request.user.is_verified():
         return redirect_to_next(request)
-    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+    if two_factor.confirmed_device(request.user) is not None:
         return HttpResponseRedirect(with_next("two_factor_verify", safe_next_path(request)))
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": "Authenticator app"}
-    )
+    device = two_factor.device_to_set_up(user=request.user)
     form = TokenForm(request.POST or None)
     if form.is_valid():
         check = two_factor.two_factor_set_up(
@@ -87,7 +84,7 @@ def two_factor_setup(request):
 def two_factor_verify(request):
     if request.user.is_verified():
         return redirect_to_next(request)
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    device = two_factor.confirmed_device(request.user)
     if device is None:
         return HttpResponseRedirect(with_next("two_factor_setup", safe_next_path(request)))
     form = TokenForm(request.POST or None)
