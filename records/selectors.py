@@ -116,6 +116,10 @@ class DiffLine:
     kind: str  # "removed" or "added"
     text: str
 
+    @property
+    def is_removed(self) -> bool:
+        return self.kind == "removed"
+
 
 def guidance_version_get(user, page, number):
     if not can_edit_guidance(user):
