@@ -2,7 +2,7 @@
 not, why: in one place.
 
 Orders move draft -> placed (on PCSE Online, with PCSE's reference) -> received, or from
-draft or placed to cancelled (docs/decisions/eps-pcse-reference.md). The actions:
+draft or placed to cancelled (docs/decisions/0009-eps-pcse-reference.md). The actions:
 
 - place: a draft only;
 - set the expected delivery date, receive, chase with PCSE: a placed order only (a
@@ -11,7 +11,7 @@ draft or placed to cancelled (docs/decisions/eps-pcse-reference.md). The actions
 
 Each needs the person to handle the premises' orders: MANAGE_TOKENS there (managers,
 head office, portal admins), or VIEW_TOKENS and being one of the premises' PCSE orderers
-while working there (docs/decisions/eps-permissions.md; `selectors.can_handle_orders`).
+while working there (docs/decisions/0010-eps-permissions.md; `selectors.can_handle_orders`).
 Drafting an order needs only VIEW_TOKENS and has no state, so the services check it.
 
 The PCSE orderer list: adding and removing people needs MANAGE_TOKENS at the premises.

@@ -1,7 +1,7 @@
 """What a person may do with an NHSmail account request or a personal account now, and
 if not, why: in one place.
 
-New-starter account requests (docs/decisions/nhsmail-new-starter-requests.md) move
+New-starter account requests (docs/decisions/0027-nhsmail-new-starter-requests.md) move
 requested -> submitted for registration -> account live. A manager or head office of the
 premises (MANAGE_NHSMAIL there) moves them: "submit" from requested, "mark live" from
 submitted. A request already moved on says who moved it and when.

@@ -1,6 +1,6 @@
 """What a person may do with a smartcard request now, and if not, why: in one place.
 
-The states (docs/decisions/smartcards-request-states.md): a request is `open` ->
+The states (docs/decisions/0024-smartcards-request-states.md): a request is `open` ->
 `claimed` by one unlocker -> `resolved` (unlocked or renewed), `referred` to the RA or
 `declined`; or `cancelled`. The actions and who may take them:
 
