@@ -14,7 +14,7 @@ The states (docs/decisions/0024-smartcards-request-states.md): a request is `ope
   (RAISE_UNLOCK_REQUEST_FOR_STAFF there), while it is open or claimed.
 
 `check` answers one action with an `accounts.actions.Verdict`; `allowed` answers them all
-for the request page and the queue. Services enforce `check` (smartcards/services.py),
+for the request page and the queue. Services enforce `check` (smartcards/services/),
 views and templates show `allowed`; `has_permission` stays the role question it asks.
 """
 
