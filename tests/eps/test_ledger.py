@@ -213,7 +213,7 @@ def _record_usage_at_once(premises, actor, quantities, monkeypatch):
     writing its movement, the window in which a lost update would happen. Each says to
     add to usage already recorded that day (two people recording one busy day), so
     only the ledger's own checks can refuse one."""
-    real_stock = services._stock
+    real_stock = services.stock._stock
     barrier = threading.Barrier(len(quantities))
 
     def slow_stock(p):
@@ -221,7 +221,7 @@ def _record_usage_at_once(premises, actor, quantities, monkeypatch):
         threading.Event().wait(0.3)
         return value
 
-    monkeypatch.setattr(services, "_stock", slow_stock)
+    monkeypatch.setattr(services.stock, "_stock", slow_stock)
     outcomes = []
 
     def work(quantity):

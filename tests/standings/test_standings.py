@@ -411,7 +411,7 @@ def test_a_failed_refresh_keeps_the_change_and_marks_the_standing_stale(
             actor=world.manager, premises=world.premises, counted=120, reason="Stock take"
         )
     # The change committed, and the standing says it may be out of date.
-    assert eps_services.selectors.token_figures_for(world.premises).stock == 120
+    assert eps_selectors.token_figures_for(world.premises).stock == 120
     row = PremisesStanding.objects.get(premises=world.premises, area="eps")
     assert row.stale
     html = sign_in(Client(), world.head_office).get(
