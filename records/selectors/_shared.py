@@ -1,0 +1,3 @@
+"""What the records selectors share."""
+
+AREA = "records"
