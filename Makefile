@@ -59,9 +59,11 @@ test: install ## Install and run the whole suite (uses DATABASE_URL and REDIS_UR
 mutate: install ## Mutation score of a rule module against its tests (MODULE=smartcards/validators.py; none: each in turn, long)
 	$(UV) run --frozen python -m tests.mutation $(MODULE)
 
-lint: install ## Lint and check formatting
+lint: install ## Lint, formatting, the import layers and thin views (docs/design.md)
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen lint-imports --no-cache
+	$(UV) run --frozen python scripts/check_views.py
 
 format: install ## Fix lint and formatting where ruff can
 	$(UV) run --frozen ruff check --fix .
