@@ -45,12 +45,14 @@ beat: install ## Run Celery beat, the periodic scheduler, on its own (exactly on
 demo-codes: install ## Print the current two-factor codes of the demo personas
 	$(PY) manage.py demo_codes
 
-# Tests run on every core (pytest-xdist); PYTEST_WORKERS=0 runs them in one process. The
-# last line says what was skipped and why (tests/skip_report.py).
+# Tests run on every core (pytest-xdist); PYTEST_WORKERS=0 runs them in one process. Branch
+# coverage is measured and gated (fail_under in pyproject.toml). The last line says what
+# was skipped and why (tests/skip_report.py).
 test: install ## Install and run the whole suite (uses DATABASE_URL and REDIS_URL when set)
 	@skips=$$(mktemp); status=0; \
 	PORTAL_SKIP_REPORT=$$skips $(UV) run --frozen python -m pytest -p tests.skip_report \
-		-n $${PYTEST_WORKERS:-auto} -m "not real_worker" $(PYTEST_ARGS) || status=$$?; \
+		-n $${PYTEST_WORKERS:-auto} -m "not real_worker" --cov --cov-report= $(PYTEST_ARGS) \
+		|| status=$$?; \
 	PORTAL_SKIP_REPORT=$$skips $(UV) run --frozen python -m tests.run_worker_tests $(PYTEST_ARGS) \
 		|| status=1; \
 	$(UV) run --frozen python -m tests.skip_report $$skips || status=1; \
