@@ -10,7 +10,7 @@ everywhere. `has_permission` is the one question views and services ask.
 import enum
 from functools import cached_property
 
-from django.db.models import Q
+from django.db.models import IntegerField, Q, Value
 
 
 class Role(enum.StrEnum):
@@ -110,10 +110,39 @@ class UserScope:
         )
 
     @cached_property
-    def _memberships(self):
+    def _held(self):
+        """Everything the user holds, in one query: (kind, premises_id, organisation_id,
+        is_manager) rows, kind "m" for a current membership, "a" for an organisation they
+        administer, "c" for unlocker cover (of a premises or of a whole organisation)."""
         if not self.user.is_authenticated:
             return []
-        return list(self.user.memberships.current().values_list("premises_id", "is_manager"))
+        from .models import Membership, OrganisationAdmin, UnlockerCover
+
+        none = Value(None, output_field=IntegerField())
+        memberships = (
+            Membership.objects.current()
+            .filter(user_id=self.user.pk)
+            .annotate(kind=Value("m"), no_organisation=none)
+            .order_by()
+            .values_list("kind", "premises_id", "no_organisation", "is_manager")
+        )
+        administered = (
+            OrganisationAdmin.objects.filter(user_id=self.user.pk)
+            .annotate(kind=Value("a"), no_premises=none, manager=Value(False))
+            .order_by()
+            .values_list("kind", "no_premises", "organisation_id", "manager")
+        )
+        covers = (
+            UnlockerCover.objects.filter(unlocker_id=self.user.pk)
+            .annotate(kind=Value("c"), manager=Value(False))
+            .order_by()
+            .values_list("kind", "premises_id", "organisation_id", "manager")
+        )
+        return list(memberships.union(administered, covers, all=True))
+
+    @cached_property
+    def _memberships(self):
+        return [(premises, manager) for kind, premises, _, manager in self._held if kind == "m"]
 
     @cached_property
     def staff_premises_ids(self):
@@ -125,15 +154,12 @@ class UserScope:
 
     @cached_property
     def admin_organisation_ids(self):
-        if not self.user.is_authenticated:
-            return set()
-        return set(self.user.organisation_admins.values_list("organisation_id", flat=True))
+        return {organisation for kind, _, organisation, _ in self._held if kind == "a"}
 
     @cached_property
     def _covers(self):
-        if not self.user.is_authenticated:
-            return []
-        return list(self.user.unlocker_covers.values_list("premises_id", "organisation_id"))
+        return [(premises, organisation) for kind, premises, organisation, _ in self._held
+                if kind == "c"]  # fmt: skip
 
     @cached_property
     def covered_premises_ids(self):

@@ -151,7 +151,10 @@ def pending_invitations_for_premises(user: User, premises: Premises) -> QuerySet
 
 def unlocker_covers_for_user(user: User) -> QuerySet[UnlockerCover]:
     """The unlocker cover rows the user holds (each one premises or one organisation),
-    with premises and organisation joined."""
+    with premises and organisation joined; no query for someone who holds none (their
+    scope already knows)."""
+    if Role.UNLOCKER not in scope_for(user).roles:
+        return UnlockerCover.objects.none()
     return UnlockerCover.objects.filter(unlocker=user).select_related("premises", "organisation")
 
 

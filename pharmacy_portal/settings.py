@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionIdleRefreshMiddleware",
     # Binds request id, user and organisation to every log line (accounts.log_context).
     "django_structlog.middlewares.RequestMiddleware",
     "accounts.security.SecurityAuditMiddleware",
@@ -308,7 +309,10 @@ SPECTACULAR_SETTINGS = {
 
 # A session ends after 30 minutes without a request: pharmacy PCs are shared.
 SESSION_COOKIE_AGE = int(env("SESSION_IDLE_SECONDS", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle expiry slides forward as the session is used, saved at most once a minute
+# (accounts.middleware.SessionIdleRefreshMiddleware), not on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = int(env("SESSION_REFRESH_SECONDS", "60"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
