@@ -85,6 +85,13 @@ def audit_record(*, actor, action, obj=None, premises=None, organisation=None, c
     return event
 
 
+def audit_record_events(events):
+    """Save events built with audit_event in one insert (a job's batch)."""
+    from .models import AuditEvent
+
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+
+
 def audit_record_many(*, actor, action, rows):
     """Write one event per row in a single insert, for jobs touching thousands of premises.
 

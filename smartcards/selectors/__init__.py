@@ -44,7 +44,10 @@ from .home import HomePanel, home_panel
 from .queue import QUEUE_VIEWS, can_work_queue, queue_for_user, queue_request_get
 from .reminders import (
     escalation_recipients,
+    escalation_recipients_for,
+    first_premises_of,
     holders_due_reminder,
+    manager_memberships_for,
     manager_memberships_of,
     requests_due_escalation,
 )
@@ -72,6 +75,8 @@ __all__ = [
     "cover_for_user",
     "cover_rows",
     "escalation_recipients",
+    "escalation_recipients_for",
+    "first_premises_of",
     "holder_for_self",
     "holder_get",
     "holder_premises_in_scope",
@@ -80,6 +85,7 @@ __all__ = [
     "holders_for_user",
     "holders_of_staff_at_premises",
     "home_panel",
+    "manager_memberships_for",
     "manager_memberships_of",
     "premises_by_standing",
     "premises_for_smartcards",

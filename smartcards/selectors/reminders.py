@@ -7,10 +7,9 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import Membership, User
+from accounts.models import Membership, UnlockerCover, User
 
 from ..models import FINAL_REMINDER_DAYS, SmartcardHolder, SmartcardRequest
-from .cover import _covers_of
 
 
 def holders_due_reminder(today=None):
@@ -52,26 +51,83 @@ def requests_due_escalation(now=None):
 
 def escalation_recipients(premises):
     """Active unlockers covering the premises, then portal admins: (email, name) pairs."""
-    covering = _covers_of(premises, premises.organisation_id).values("unlocker_id")
-    people = User.objects.filter(
-        Q(pk__in=covering) | Q(is_portal_admin=True), is_active=True
-    ).order_by("full_name")
-    return list(people)
+    return escalation_recipients_for([premises])[premises.pk]
+
+
+def escalation_recipients_for(premises_list):
+    """{premises_id: [User]}: the active unlockers covering each premises and the active
+    portal admins, by name. Two queries for any number of premises."""
+    premises_ids = {p.pk for p in premises_list}
+    organisation_ids = {p.organisation_id for p in premises_list}
+    covers = list(
+        UnlockerCover.objects.filter(
+            Q(premises_id__in=premises_ids) | Q(organisation_id__in=organisation_ids),
+            unlocker__is_active=True,
+        ).values_list("premises_id", "organisation_id", "unlocker_id")
+    )
+    covering = {unlocker_id for _, _, unlocker_id in covers}
+    people = {
+        person.pk: person
+        for person in User.objects.filter(
+            Q(pk__in=covering) | Q(is_portal_admin=True), is_active=True
+        ).order_by("full_name", "pk")
+    }
+    admins = {pk for pk, person in people.items() if person.is_portal_admin}
+    recipients = {}
+    for p in premises_list:
+        ids = admins | {
+            unlocker_id
+            for premises_id, organisation_id, unlocker_id in covers
+            if premises_id == p.pk or organisation_id == p.organisation_id
+        }
+        recipients[p.pk] = [person for pk, person in people.items() if pk in ids]
+    return recipients
 
 
 def manager_memberships_of(user, today=None):
     """One current manager membership per active manager of the premises where user
     works now (other than user), with the premises they manage."""
+    return manager_memberships_for([user], today).get(user.pk, [])
+
+
+def manager_memberships_for(people, today=None):
+    """manager_memberships_of for many people at once, in two queries: {user_id: [one
+    current Membership per active manager of the premises the person works at, other
+    than themselves, by manager name then premises name]} (no key for nobody)."""
     today = today or timezone.localdate()
-    where = Membership.objects.current(today).filter(user=user).values("premises_id")
+    colleagues = {}
+    for user_id, premises_id in (
+        Membership.objects.current(today)
+        .filter(user_id__in=[person.pk for person in people])
+        .values_list("user_id", "premises_id")
+    ):
+        colleagues.setdefault(premises_id, set()).add(user_id)
+    if not colleagues:
+        return {}
     memberships = (
         Membership.objects.current(today)
-        .filter(premises_id__in=where, is_manager=True, user__is_active=True)
-        .exclude(user=user)
+        .filter(premises_id__in=list(colleagues), is_manager=True, user__is_active=True)
         .select_related("user", "premises")
-        .order_by("user__full_name", "premises__name")
+        .order_by("user__full_name", "premises__name", "pk")
     )
-    first_per_manager = {}
+    per_person = {}
     for membership in memberships:
-        first_per_manager.setdefault(membership.user_id, membership)
-    return list(first_per_manager.values())
+        for user_id in colleagues[membership.premises_id]:
+            if user_id != membership.user_id:
+                per_person.setdefault(user_id, {}).setdefault(membership.user_id, membership)
+    return {user_id: list(managers.values()) for user_id, managers in per_person.items()}
+
+
+def first_premises_of(people, today=None):
+    """{user_id: the first premises (by name) each person works at now}: one query. The
+    premises carry their organisation."""
+    today = today or timezone.localdate()
+    first = {}
+    for membership in (
+        Membership.objects.current(today)
+        .filter(user_id__in=[person.pk for person in people])
+        .select_related("premises__organisation")
+        .order_by("premises__name", "pk")
+    ):
+        first.setdefault(membership.user_id, membership.premises)
+    return first

@@ -31,7 +31,9 @@ from .reminders import (
     REMINDER_JOB,
     REMINDER_RENEWAL,
     certificate_reminder_send,
+    certificate_reminders_send,
     smartcard_request_escalate,
+    smartcard_requests_escalate,
 )
 from .requests import (
     expired_unlock_warning,
@@ -52,6 +54,7 @@ __all__ = [
     "Kind",
     "Status",
     "certificate_reminder_send",
+    "certificate_reminders_send",
     "expired_unlock_warning",
     "registration_authority_save",
     "renewal_refusal",
@@ -64,4 +67,5 @@ __all__ = [
     "smartcard_request_raise",
     "smartcard_request_release",
     "smartcard_request_resolve",
+    "smartcard_requests_escalate",
 ]

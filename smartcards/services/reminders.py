@@ -7,115 +7,161 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.audit import audit_record
+from accounts.audit import audit_event, audit_record_events
 
 from .. import selectors
-from ..models import SmartcardHolder, SmartcardRequest
-from ._shared import Action, Status, _day, _email, _event
-from .cards import _holder_premises
+from ..models import SmartcardHolder, SmartcardRequest, SmartcardRequestEvent
+from ._shared import Action, Status, _day, _email
 
 ESCALATION_JOB = "smartcards escalation job"
 REMINDER_JOB = "smartcards reminder job"
 
 
-@transaction.atomic
 def smartcard_request_escalate(*, request_id, now=None):
-    """Tell the covering unlockers and the portal admins that a request has waited too
-    long unclaimed. Once per wait: True if this call sent it."""
+    """smartcard_requests_escalate for one request: True if this call sent it."""
+    return request_id in smartcard_requests_escalate(request_ids=[request_id], now=now)
+
+
+@transaction.atomic
+def smartcard_requests_escalate(*, request_ids, now=None):
+    """Tell the covering unlockers and the portal admins that requests have waited too
+    long unclaimed. Once per wait: a request is locked, and skipped once escalated,
+    claimed or closed. A fixed number of queries for any batch of requests, besides one
+    email task per recipient. Returns the ids escalated by this call."""
     now = now or timezone.now()
-    smartcard_request = (
+    cutoff = now - timedelta(minutes=settings.SMARTCARD_ESCALATE_AFTER_MINUTES)
+    due = list(
         SmartcardRequest.objects.select_for_update(of=("self",))
         .select_related("holder__user", "premises__organisation")
-        .filter(pk=request_id)
-        .first()
+        .filter(
+            pk__in=list(request_ids),
+            status=Status.OPEN,
+            escalated_at__isnull=True,
+            waiting_since__lte=cutoff,
+        )
+        .order_by("pk")
     )
-    cutoff = now - timedelta(minutes=settings.SMARTCARD_ESCALATE_AFTER_MINUTES)
-    if (
-        smartcard_request is None
-        or smartcard_request.status != Status.OPEN
-        or smartcard_request.escalated_at is not None
-        or smartcard_request.waiting_since > cutoff
-    ):
-        return False
-    recipients = selectors.escalation_recipients(smartcard_request.premises)
-    smartcard_request.escalated_at = now
-    smartcard_request.save(update_fields=["escalated_at"])
-    _event(smartcard_request, Action.ESCALATED, ESCALATION_JOB, at=now)
-    audit_record(
-        actor=ESCALATION_JOB,
-        action="smartcard_request.escalated",
-        obj=smartcard_request,
-        premises=smartcard_request.premises,
-        changes={"recipients": [person.email for person in recipients]},
+    if not due:
+        return []
+    recipients = selectors.escalation_recipients_for([r.premises for r in due])
+    SmartcardRequest.objects.filter(pk__in=[r.pk for r in due]).update(escalated_at=now)
+    SmartcardRequestEvent.objects.bulk_create(
+        [
+            SmartcardRequestEvent(
+                request=smartcard_request,
+                action=Action.ESCALATED,
+                actor=None,
+                actor_label=f"system: {ESCALATION_JOB}",
+                at=now,
+            )
+            for smartcard_request in due
+        ]
     )
-    urgency = "Urgent smartcard request" if smartcard_request.urgent else "Smartcard request"
-    _email(
-        recipients,
-        f"{urgency} waiting unclaimed at {smartcard_request.premises.name}",
-        "smartcards/emails/request_escalated.txt",
-        {
-            "smartcard_request": smartcard_request,
-            "minutes": settings.SMARTCARD_ESCALATE_AFTER_MINUTES,
-        },
-    )
-    return True
+    events = []
+    for smartcard_request in due:
+        smartcard_request.escalated_at = now
+        people = recipients[smartcard_request.premises_id]
+        events.append(
+            audit_event(
+                actor=ESCALATION_JOB,
+                action="smartcard_request.escalated",
+                obj=smartcard_request,
+                premises=smartcard_request.premises,
+                changes={"recipients": [person.email for person in people]},
+            )
+        )
+        urgency = "Urgent smartcard request" if smartcard_request.urgent else "Smartcard request"
+        _email(
+            people,
+            f"{urgency} waiting unclaimed at {smartcard_request.premises.name}",
+            "smartcards/emails/request_escalated.txt",
+            {
+                "smartcard_request": smartcard_request,
+                "minutes": settings.SMARTCARD_ESCALATE_AFTER_MINUTES,
+            },
+        )
+    audit_record_events(events)
+    return [smartcard_request.pk for smartcard_request in due]
 
 
 REMINDER_RENEWAL = "renewal"
 REMINDER_FINAL = "final"
 
 
-@transaction.atomic
 def certificate_reminder_send(*, holder_id, today=None):
-    """Remind a holder and their premises managers that the certificates need renewing:
+    """certificate_reminders_send for one holder: which reminder went, or None."""
+    return certificate_reminders_send(holder_ids=[holder_id], today=today).get(holder_id)
+
+
+@transaction.atomic
+def certificate_reminders_send(*, holder_ids, today=None):
+    """Remind holders and their premises managers that the certificates need renewing:
     once when they enter the renewal window, once more shortly before they expire.
-    Returns which reminder went, or None."""
+
+    holder_ids: a batch of SmartcardHolder ids (the daily job sends a few hundred at a
+    time). Each holder is locked, so two runs at once never send one reminder twice.
+    A fixed number of queries for any batch, besides one email task each. Returns
+    {holder_id: REMINDER_RENEWAL or REMINDER_FINAL} for the holders reminded.
+    """
     today = today or timezone.localdate()
-    holder = (
+    holders = list(
         SmartcardHolder.objects.select_for_update(of=("self",))
         .select_related("user")
-        .filter(pk=holder_id)
-        .first()
+        .filter(pk__in=list(holder_ids))
+        .order_by("pk")
     )
-    if holder is None:
-        return None
-    state = holder.certificate(today)
-    expires_on = holder.certificate_expires_on
-    if state.final_reminder_due and holder.final_reminder_for != expires_on:
-        stage = REMINDER_FINAL
-        # The final reminder says everything the first would: never send both late.
-        holder.final_reminder_for = expires_on
-        holder.renewal_reminder_for = expires_on
-    elif state.in_renewal_window and holder.renewal_reminder_for != expires_on:
-        stage = REMINDER_RENEWAL
-        holder.renewal_reminder_for = expires_on
-    else:
-        return None
-    holder.save(update_fields=["final_reminder_for", "renewal_reminder_for"])
-    managers = selectors.manager_memberships_of(holder.user, today)
-    recipients = [m.user.email for m in managers]
-    if holder.user.is_active:
-        recipients.insert(0, holder.user.email)
-    audit_record(
-        actor=REMINDER_JOB,
-        action=f"smartcard_holder.reminder_{stage}",
-        obj=holder,
-        premises=_holder_premises(holder.user),
-        changes={"expires_on": str(expires_on), "recipients": recipients},
+    due = []
+    for holder in holders:
+        state = holder.certificate(today)
+        expires_on = holder.certificate_expires_on
+        if state.final_reminder_due and holder.final_reminder_for != expires_on:
+            stage = REMINDER_FINAL
+            # The final reminder says everything the first would: never send both late.
+            holder.final_reminder_for = expires_on
+            holder.renewal_reminder_for = expires_on
+        elif state.in_renewal_window and holder.renewal_reminder_for != expires_on:
+            stage = REMINDER_RENEWAL
+            holder.renewal_reminder_for = expires_on
+        else:
+            continue
+        due.append((holder, state, stage))
+    if not due:
+        return {}
+    SmartcardHolder.objects.bulk_update(
+        [holder for holder, _, _ in due], ["final_reminder_for", "renewal_reminder_for"]
     )
-    subject = (
-        f"Smartcard certificates expire on {_day(expires_on)}"
-        if stage == REMINDER_FINAL
-        else "Smartcard certificates can now be renewed"
-    )
-    context = {"holder": holder, "state": state, "stage": stage}
-    if holder.user.is_active:
-        _email([holder.user], subject, "smartcards/emails/certificate_reminder.txt", context)
-    for membership in managers:
-        _email(
-            [membership.user],
-            subject,
-            "smartcards/emails/certificate_reminder.txt",
-            {**context, "premises": membership.premises},
+    people = [holder.user for holder, _, _ in due]
+    managers = selectors.manager_memberships_for(people, today)
+    works_at = selectors.first_premises_of(people, today)
+    events, sent = [], {}
+    for holder, state, stage in due:
+        expires_on = holder.certificate_expires_on
+        their_managers = managers.get(holder.user_id, [])
+        recipients = [m.user.email for m in their_managers]
+        if holder.user.is_active:
+            recipients.insert(0, holder.user.email)
+        events.append(
+            audit_event(
+                actor=REMINDER_JOB,
+                action=f"smartcard_holder.reminder_{stage}",
+                obj=holder,
+                premises=works_at.get(holder.user_id),
+                changes={"expires_on": str(expires_on), "recipients": recipients},
+            )
         )
-    return stage
+        subject = (
+            f"Smartcard certificates expire on {_day(expires_on)}"
+            if stage == REMINDER_FINAL
+            else "Smartcard certificates can now be renewed"
+        )
+        context = {"holder": holder, "state": state, "stage": stage}
+        template = "smartcards/emails/certificate_reminder.txt"
+        if holder.user.is_active:
+            _email([holder.user], subject, template, context)
+        for membership in their_managers:
+            _email(
+                [membership.user], subject, template, {**context, "premises": membership.premises}
+            )
+        sent[holder.pk] = stage
+    audit_record_events(events)
+    return sent

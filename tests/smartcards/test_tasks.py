@@ -5,12 +5,14 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AuditEvent
 from smartcards import services, tasks
 from smartcards.models import SmartcardRequest
-from tests.factories import UnlockerCoverFactory, UserFactory
+from tests.factories import MembershipFactory, UnlockerCoverFactory, UserFactory
 from tests.smartcards.factories import SmartcardRequestFactory, claimed, holder_for
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +172,72 @@ class TestEscalation:
         assert self.run(django_capture_on_commit_callbacks) == 0
         with time_machine.travel(timezone.now() + timedelta(minutes=31)):
             assert self.run(django_capture_on_commit_callbacks) == 1
+
+
+class TestBatches:
+    """The jobs work in batches: the queries of a batch do not grow with its people, and a
+    job queues one task per batch, not one per holder or request."""
+
+    def due_holders(self, world, count):
+        holders = []
+        for _ in range(count):
+            person = MembershipFactory(premises=world.premises).user
+            holders.append(holder_for(person, certificate_expires_on=EXPIRES))
+        return holders
+
+    def reminder_queries(self, world, count, django_capture_on_commit_callbacks):
+        holders = self.due_holders(world, count)
+        with on(EXPIRES - timedelta(days=90)), CaptureQueriesContext(connection) as captured:
+            sent = services.certificate_reminders_send(holder_ids=[h.pk for h in holders])
+        assert set(sent) == {h.pk for h in holders}
+        return len(captured.captured_queries)
+
+    def test_reminder_queries_do_not_grow_with_the_batch(
+        self, world, django_capture_on_commit_callbacks
+    ):
+        small = self.reminder_queries(world, 2, django_capture_on_commit_callbacks)
+        large = self.reminder_queries(world, 8, django_capture_on_commit_callbacks)
+        assert large == small
+
+    def test_reminders_go_out_in_batches(
+        self, world, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        monkeypatch.setattr(tasks, "BATCH", 2)
+        batches = []
+        original = services.certificate_reminders_send
+
+        def spy(*, holder_ids, today=None):
+            batches.append(list(holder_ids))
+            return original(holder_ids=holder_ids, today=today)
+
+        monkeypatch.setattr(services, "certificate_reminders_send", spy)
+        holders = self.due_holders(world, 5)
+        with on(EXPIRES - timedelta(days=90)):
+            assert run_reminders(django_capture_on_commit_callbacks) == 5
+        assert [len(batch) for batch in batches] == [2, 2, 1]
+        assert sorted(pk for batch in batches for pk in batch) == sorted(h.pk for h in holders)
+        # Each holder and the premises manager, once per holder.
+        assert len(mail.outbox) == 10
+
+    def waiting_requests(self, world, count):
+        made = []
+        for _ in range(count):
+            person = MembershipFactory(premises=world.premises).user
+            made.append(SmartcardRequestFactory(holder=holder_for(person), premises=world.premises))
+        SmartcardRequest.objects.filter(pk__in=[r.pk for r in made]).update(
+            waiting_since=timezone.now() - timedelta(minutes=31)
+        )
+        return made
+
+    def test_escalation_queries_do_not_grow_with_the_batch(self, world):
+        counts = []
+        for count in (2, 8):
+            waiting = self.waiting_requests(world, count)
+            with CaptureQueriesContext(connection) as captured:
+                escalated = services.smartcard_requests_escalate(
+                    request_ids=[r.pk for r in waiting]
+                )
+            assert sorted(escalated) == sorted(r.pk for r in waiting)
+            counts.append(len(captured.captured_queries))
+        assert counts[0] == counts[1]
+        assert SmartcardRequest.objects.filter(escalated_at__isnull=False).count() == 10
