@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.emails import queue_email
@@ -13,23 +14,30 @@ from ..models import PersonalAccount
 
 @transaction.atomic
 def confirmation_reminders_send(*, on=None):
-    """Remind people whose account has gone unconfirmed for 25 days: once per confirmation."""
+    """Remind people whose account has gone unconfirmed for 25 days: once per confirmation.
+
+    Reads the accounts due in one query (locking them, skipping any another run holds),
+    marks them all reminded in one UPDATE, and queues one email each. Returns how many.
+    """
     on = on or timezone.localdate()
-    due = (
-        PersonalAccount.objects.select_for_update(skip_locked=True)
+    due = list(
+        PersonalAccount.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(
             status=PersonalAccount.Status.LIVE,
             last_confirmed_on__lte=on - timedelta(days=rules.REMIND_AFTER_DAYS),
             last_confirmed_on__gt=on - timedelta(days=rules.STOPS_COUNTING_AFTER_DAYS),
         )
+        .filter(Q(reminder_sent_for__isnull=True) | ~Q(reminder_sent_for=F("last_confirmed_on")))
         .select_related("user")
+        .order_by("pk")
     )
-    sent = 0
+    if not due:
+        return 0
+    PersonalAccount.objects.filter(pk__in=[account.pk for account in due]).update(
+        reminder_sent_for=F("last_confirmed_on")
+    )
     for account in due:
-        if account.reminder_sent_for == account.last_confirmed_on:
-            continue
         account.reminder_sent_for = account.last_confirmed_on
-        account.save(update_fields=["reminder_sent_for"])
         queue_email(
             to=account.user.email,
             subject="Confirm you still use your NHSmail account",
@@ -39,5 +47,4 @@ def confirmation_reminders_send(*, on=None):
                 "deadline": account.last_confirmed_on + timedelta(days=rules.AT_RISK_AFTER_DAYS),
             },
         )
-        sent += 1
-    return sent
+    return len(due)
