@@ -10,12 +10,17 @@ from django.utils import timezone
 
 from accounts import standings
 from accounts.emails import queue_email
-from accounts.models import OrganisationAdmin, Premises, SentNotification, StandingDay
+from accounts.models import (
+    OrganisationAdmin,
+    Premises,
+    PremisesStanding,
+    SentNotification,
+    StandingDay,
+)
 
 from . import selectors
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from datetime import date
 
     from django.db.models import QuerySet
@@ -48,54 +53,77 @@ def standing_changes(
     return sorted(changes)
 
 
-def _is_red(standing):
-    return standing is not None and standing.level == standings.RED
-
-
 def needing_action(
-    rows: Sequence[selectors.PremisesRow],
-) -> list[tuple[str, list[selectors.PremisesRow]]]:
-    """[(area label, [PremisesRow])]: the premises whose stored standing is red, by area,
-    every area in page order (an empty list where none is red)."""
-    return [
-        (
-            area.label,
-            [row for row in rows if _is_red(row.standings.get(area.key))],
+    premises_queryset: QuerySet[Premises], *, shown: int = 10
+) -> list[tuple[str, int, list[tuple[str, str]]]]:
+    """[(area label, number of red premises, [(name, ODS code)] of the first `shown` by
+    name)] for every area in page order, from the stored standings: one query, reading
+    names only."""
+    red = {}
+    for area_key, name, ods_code in (
+        PremisesStanding.objects.filter(
+            level=standings.RED, premises__in=premises_queryset.order_by().values("pk")
         )
+        .order_by("area", "premises__name", "premises_id")
+        .values_list("area", "premises__name", "premises__ods_code")
+    ):
+        red.setdefault(area_key, []).append((name, ods_code))
+    return [
+        (area.label, len(red.get(area.key, [])), red.get(area.key, [])[:shown])
         for area in standings.areas()
     ]
 
 
 def weekly_digests_send(*, on: date | None = None) -> int:
     """One digest per head-office admin per organisation per week (weeks start on Monday;
-    `on` is today when None), however often it runs: SentNotification keys it. Returns
-    the number of digests queued this run."""
+    `on` is today when None), however often it runs: SentNotification keys it.
+
+    The organisation's figures (headline, red premises, the week's changes) are worked
+    out once per organisation from the stored standings, in a fixed number of queries
+    whatever its size, and shared by its admins. Returns the number of digests queued
+    this run.
+    """
     on = on or timezone.localdate()
     week = _week_start(on)
     sent = 0
-    admins = OrganisationAdmin.objects.filter(user__is_active=True).select_related(
-        "user", "organisation"
+    admins = (
+        OrganisationAdmin.objects.filter(user__is_active=True)
+        .select_related("user", "organisation")
+        .order_by("organisation_id", "pk")
     )
+    by_organisation = {}
     for admin in admins:
-        key = f"weekly-digest:{admin.user_id}:{admin.organisation_id}:{week.isoformat()}"
-        with transaction.atomic():
-            _, created = SentNotification.objects.get_or_create(key=key)
-            if not created:
-                continue
-            premises = Premises.objects.filter(organisation=admin.organisation)
-            standings.ensure_current(premises, on=on)
-            rows = selectors.rows_for(list(premises.order_by("name")))
-            queue_email(
-                to=admin.user.email,
-                subject=f"Weekly compliance digest: {admin.organisation.name}",
-                template="dashboard/emails/weekly_digest.txt",
-                context={
-                    "admin": admin,
-                    "week": week,
-                    "headline": selectors.headline(premises),
-                    "red": needing_action(rows),
-                    "changes": standing_changes(premises, since=on - timedelta(days=7), until=on),
-                },
-            )
-            sent += 1
+        by_organisation.setdefault(admin.organisation_id, []).append(admin)
+    for organisation_admins in by_organisation.values():
+        organisation = organisation_admins[0].organisation
+        keys = {
+            admin.pk: f"weekly-digest:{admin.user_id}:{admin.organisation_id}:{week.isoformat()}"
+            for admin in organisation_admins
+        }
+        already = set(
+            SentNotification.objects.filter(key__in=keys.values()).values_list("key", flat=True)
+        )
+        waiting = [admin for admin in organisation_admins if keys[admin.pk] not in already]
+        if not waiting:
+            continue
+        premises = Premises.objects.filter(organisation=organisation)
+        standings.ensure_current(premises, on=on)
+        context = {
+            "week": week,
+            "headline": selectors.headline(premises),
+            "red": needing_action(premises),
+            "changes": standing_changes(premises, since=on - timedelta(days=7), until=on),
+        }
+        for admin in waiting:
+            with transaction.atomic():
+                _, created = SentNotification.objects.get_or_create(key=keys[admin.pk])
+                if not created:
+                    continue
+                queue_email(
+                    to=admin.user.email,
+                    subject=f"Weekly compliance digest: {organisation.name}",
+                    template="dashboard/emails/weekly_digest.txt",
+                    context={**context, "admin": admin},
+                )
+                sent += 1
     return sent
