@@ -554,6 +554,11 @@ def _stored(row):
     )
 
 
+def stored_standing(row: PremisesStanding) -> StoredStanding:
+    """The StoredStanding readers show for one PremisesStanding row already read."""
+    return _stored(row)
+
+
 def stored_standings(premises_ids: Iterable[int]) -> dict[int, dict[str, StoredStanding]]:
     """{premises_id: {area key: StoredStanding}} for these premises: one query. A premises
     or area with no stored row is absent; call ensure_current first."""

@@ -9,14 +9,27 @@ number of premises.
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts import standings
-from accounts.models import Membership, Premises
+from accounts.models import Membership, Premises, PremisesStanding
 from accounts.permissions import Permission, has_permission, scope_for
 from accounts.selectors import organisations_for_user, premises_for_user
 
@@ -436,3 +449,69 @@ def home_panel(user):
     tokens, or None when there is nothing to say."""
     alerts = token_alerts_for_user(user)
     return {"alerts": alerts} if alerts else None
+
+
+# --- The head-office table, from the stored standings ----------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredTokenRow:
+    """One premises' row of the head-office table, read from its stored EPS standing
+    (eps/standing.py keeps the figures there current): no ledger is summed to show it."""
+
+    premises: Premises
+    standing: object  # accounts.standings.StoredStanding
+
+    def __getattr__(self, name):
+        # stock, days_of_cover, has_usage, open_orders, orderers, ... as TokenFigures has.
+        try:
+            return self.standing.figures[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _figure(name):
+    return Cast(KT(f"figures__{name}"), IntegerField())
+
+
+def _stored_order(key, descending):
+    """ORDER BY terms giving SORTS' order over stored standings, in the database."""
+    name = Lower("premises__name")
+    terms = {
+        "name": [name, F("premises_id")],
+        "ods": [F("premises__ods_code")],
+        "stock": [_figure("stock"), name],
+        "days": [_figure("days_of_cover"), F("premises__name")],
+        "orders": [_figure("open_orders"), name],
+        "orderers": [_figure("orderers"), name],
+    }[key]
+    if descending:
+        # Python's reverse sort puts unknown days of cover first.
+        return [term.desc(nulls_first=True) for term in terms]
+    return [term.asc(nulls_last=True) for term in terms]
+
+
+def organisation_token_table(user, organisation, sort=DEFAULT_SORT, descending=False):
+    """The head-office table of an organisation's premises the user may see tokens for:
+    (a queryset of their stored EPS standings in the order asked, with the premises,
+    for a Paginator; the summary counts over all of them). Made current first; a fixed
+    number of queries whatever the number of premises. Turn a page's standings into
+    rows with `stored_token_rows`."""
+    premises = premises_for_user(user, Permission.VIEW_TOKENS).filter(organisation=organisation)
+    standings.ensure_current(premises)
+    rows = PremisesStanding.objects.filter(
+        area=AREA, premises__in=premises.order_by().values("pk")
+    ).select_related("premises")
+    summary = rows.aggregate(
+        premises=Count("pk"),
+        low=Count("pk", filter=Q(figures__is_low=True)),
+        overdue=Count("pk", filter=Q(figures__overdue_orders__gt=0)),
+        too_few_orderers=Count("pk", filter=Q(figures__too_few_orderers=True)),
+        no_usage=Count("pk", filter=Q(figures__has_usage=False)),
+    )
+    return rows.order_by(*_stored_order(sort, descending)), summary
+
+
+def stored_token_rows(page_standings):
+    """StoredTokenRows for a page of organisation_token_table's standings."""
+    return [StoredTokenRow(row.premises, standings.stored_standing(row)) for row in page_standings]

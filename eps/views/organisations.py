@@ -46,14 +46,16 @@ def _sort_links(current, descending):
 
 def organisation_tokens(request, pk):
     organisation = selectors.token_organisation_get(request.user, pk)
-    figures = selectors.organisation_token_figures(request.user, organisation)
     sort, descending = selectors.parse_sort(request.GET.get("sort"))
-    ordered = selectors.sort_figures(figures, sort, descending)
+    ordered, summary = selectors.organisation_token_table(
+        request.user, organisation, sort, descending
+    )
     page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.stored_token_rows(page.object_list)
     context = {
         "organisation": organisation,
         "page": page,
-        "summary": selectors.organisation_summary(figures),
+        "summary": summary,
         "sort_links": _sort_links(sort, descending),
         "sort": f"-{sort}" if descending else sort,
     }
