@@ -51,7 +51,7 @@ class SessionIdleRefreshMiddleware:
     Saving it on every request (SESSION_SAVE_EVERY_REQUEST) costs a transaction and a
     disk flush per page; this saves it at most once every SESSION_REFRESH_SECONDS, so a
     session idle for the full age ends between one refresh interval early and on time
-    (docs/decisions/session-idle-refresh.md). Sits after AuthenticationMiddleware, so it
+    (docs/decisions/0039-session-idle-refresh.md). Sits after AuthenticationMiddleware, so it
     sees the response before SessionMiddleware decides whether to save.
     """
 

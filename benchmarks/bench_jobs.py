@@ -622,9 +622,9 @@ def measure(h):
 
 def _measure(h):
     from accounts.models import OrganisationAdmin, SentNotification
+    from dashboard.tasks import send_weekly_digests
     from nhsmail.services import compliance_refresh
     from nhsmail.tasks import send_confirmation_reminders
-    from pharmacy_portal.tasks import send_weekly_digests
     from smartcards.tasks import escalate_waiting_requests, send_certificate_reminders
 
     def outbox_emptied():
