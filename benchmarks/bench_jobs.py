@@ -320,6 +320,8 @@ WITH due AS (
   SELECT r.id FROM smartcards_smartcardrequest r
   WHERE r.status = 'open' AND r.escalated_at IS NULL AND r.waiting_since <= %(cutoff)s
   FOR UPDATE
+), admins AS MATERIALIZED (
+  SELECT id FROM accounts_user WHERE is_portal_admin AND is_active
 ), marked AS (
   UPDATE smartcards_smartcardrequest r SET escalated_at = %(now)s FROM due
   WHERE r.id = due.id RETURNING r.*
@@ -332,9 +334,10 @@ SELECT m.id, m.kind, m.urgent, m.premises_id, p.name, p.ods_code, p.organisation
   hu.full_name,
   (SELECT json_agg(json_build_object('name', x.full_name, 'email', x.email)
                    ORDER BY x.full_name)
-     FROM accounts_user x WHERE x.is_active AND (x.is_portal_admin OR x.id IN (
+     FROM accounts_user x WHERE x.is_active AND x.id IN (
        SELECT c.unlocker_id FROM accounts_unlockercover c
-       WHERE c.premises_id = m.premises_id OR c.organisation_id = p.organisation_id)))
+       WHERE c.premises_id = m.premises_id OR c.organisation_id = p.organisation_id
+       UNION SELECT id FROM admins))
 FROM marked m
 JOIN accounts_premises p ON p.id = m.premises_id
 JOIN smartcards_smartcardholder h ON h.id = m.holder_id

@@ -84,8 +84,10 @@ def compare(name, n, project, floor, *, repeat=DEFAULT_REPEAT, setup=None, betwe
     run of both (for example to vacuum what the previous run left, as autovacuum would
     between two runs of a daily job).
     """
-    if setup:
-        setup()
+    # The count is taken from the state each timed run starts from.
+    for step in (between, setup):
+        if step:
+            step()
     queries = count_queries(project)
     project_samples, floor_samples = _interleaved_ms(
         project, floor, repeat, _both(between, setup), between

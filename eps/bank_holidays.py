@@ -26,18 +26,24 @@ def _dates(first_year, last_year):
     return tuple(sorted(found))
 
 
+@lru_cache(maxsize=32)
+def _date_set(year):
+    return frozenset(_dates(year, year))
+
+
 def _horizon_year():
     return timezone.localdate().year + HORIZON_YEARS
 
 
-def is_bank_holiday(day):
-    """Whether `day` is a bank holiday in England and Wales (within the horizon)."""
-    return day.year <= _horizon_year() and day in _dates(day.year, day.year)
+def is_bank_holiday(day, *, horizon=None):
+    """Whether `day` is a bank holiday in England and Wales (within the horizon: pass
+    _horizon_year() when asking about many days, so today is read once)."""
+    return day.year <= (horizon or _horizon_year()) and day in _date_set(day.year)
 
 
-def is_working_day(day):
+def is_working_day(day, *, horizon=None):
     """A day PCSE and suppliers work: Monday to Friday, not a bank holiday."""
-    return day.weekday() < 5 and not is_bank_holiday(day)
+    return day.weekday() < 5 and not is_bank_holiday(day, horizon=horizon)
 
 
 def run_out_date(today, days_of_cover):
@@ -61,13 +67,14 @@ def order_by_date(run_out_on, reorder_days):
     `reorder_days` days (lead time and safety margin) before `run_out_on`. Bank holidays
     on the way do not count as days of delivery or of margin, and a date on a weekend or
     bank holiday moves back to the working day before."""
+    horizon = _horizon_year()
     day = run_out_on
     remaining = reorder_days
     while remaining > 0:
         day -= timedelta(days=1)
-        if not is_bank_holiday(day):
+        if not is_bank_holiday(day, horizon=horizon):
             remaining -= 1
-    while not is_working_day(day):
+    while not is_working_day(day, horizon=horizon):
         day -= timedelta(days=1)
     return day
 
