@@ -9,7 +9,9 @@ unusable passwords, so the personas' sessions are made directly through Django's
 engine, two-factor verified for unlockers and head offices (docs/decisions/0016-load-personas.md).
 Prints RPS, median and 95th-percentile per page and the error count; stops what it started.
 
-LOAD_USERS (50), LOAD_SECONDS (75) bound the run; LOAD_P95_MS (300) is the target shown.
+LOAD_USERS (50), LOAD_SECONDS (75) bound the run; LOAD_P95_MS (500) is the target shown.
+The summary line (throughput, median, p95, the slowest staff page's p95, errors, the
+load average) is printed last, after the services stop, so runs compare line by line.
 """
 
 import contextlib
@@ -29,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 USERS = int(os.environ.get("LOAD_USERS", "50"))
 SECONDS = int(os.environ.get("LOAD_SECONDS", "75"))
-P95_TARGET_MS = int(os.environ.get("LOAD_P95_MS", "300"))
+P95_TARGET_MS = int(os.environ.get("LOAD_P95_MS", "500"))
 DATABASE_URL = os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_load")
 PERSONAS_PER_KIND = {"staff": 40, "unlocker": 10, "head_office": 3}
 
@@ -175,19 +177,32 @@ def stop(process):
 
 
 def report(stats_csv):
+    """Print the per-page table; return (errors, the one-line summary to print last)."""
     rows = list(csv.DictReader(open(stats_csv)))  # noqa: SIM115
     print()
     print(f"{'page':<44} {'requests':>8} {'errors':>6} {'rps':>6} {'median':>7} {'p95':>6}")
     errors = 0
+    total = {}
+    staff_p95 = 0
     for row in rows:
         name = row["Name"] if row["Name"] != "Aggregated" else "ALL PAGES"
-        errors += int(row["Failure Count"]) if row["Name"] != "Aggregated" else 0
+        if row["Name"] == "Aggregated":
+            total = row
+        else:
+            errors += int(row["Failure Count"])
+            if row["Name"].startswith("staff:"):
+                staff_p95 = max(staff_p95, int(float(row["95%"])))
         print(
             f"{name:<44} {row['Request Count']:>8} {row['Failure Count']:>6} "
             f"{float(row['Requests/s']):>6.1f} {row['50%']:>5}ms {row['95%']:>4}ms"
         )
-    print(f"\nload: {USERS} users for {SECONDS} s; errors: {errors}; p95 target {P95_TARGET_MS} ms")
-    return errors
+    summary = (
+        f"load: {USERS} users for {SECONDS} s; rps {float(total.get('Requests/s', 0)):.1f}; "
+        f"median {total.get('50%', '?')} ms; p95 {total.get('95%', '?')} ms; "
+        f"staff pages p95 (slowest page) {staff_p95} ms; errors {errors}; "
+        f"p95 target {P95_TARGET_MS} ms; load average {os.getloadavg()[0]:.1f}"
+    )
+    return errors, summary
 
 
 def main():
@@ -257,11 +272,13 @@ def main():
              "--csv", str(workdir / "load"), "--only-summary", "--loglevel", "WARNING"],
             cwd=ROOT, env=env, check=False,
         )  # fmt: skip
-        errors = report(workdir / "load_stats.csv")
+        errors, summary = report(workdir / "load_stats.csv")
     finally:
         for process in reversed(started):
             stop(process)
         shutil.rmtree(workdir, ignore_errors=True)
+    # Last, once every service has stopped, so runs compare line by line.
+    print(summary, flush=True)
     return 1 if errors else 0
 
 
