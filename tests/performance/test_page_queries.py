@@ -7,7 +7,10 @@ guidance. The count must not grow with the data, and must stay within the page's
 budget (a staff page at most 10, including the session, the user and what they hold).
 """
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -92,3 +95,31 @@ def test_page_queries_do_not_grow_with_data(
     large = _queries(client, url)
     assert large == small, f"{persona} {name}: {small} queries, then {large} with more data"
     assert large <= budget, f"{persona} {name}: {large} queries, budget {budget}"
+
+
+def _session_writes(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return [
+        query["sql"]
+        for query in captured.captured_queries
+        if "django_session" in query["sql"] and not query["sql"].startswith("SELECT")
+    ]
+
+
+@pytest.mark.django_db
+def test_a_session_is_written_at_most_once_a_minute(world, client_for):
+    home = reverse("home")
+    start = timezone.now()
+    client = client_for("staff")
+    with time_machine.travel(start, tick=False):
+        client.get(home)
+        assert _session_writes(client, home) == []
+    with time_machine.travel(start + timedelta(seconds=59), tick=False):
+        assert _session_writes(client, home) == []
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        assert len(_session_writes(client, home)) == 1
+    # Idle for the whole age after that write: signed out.
+    with time_machine.travel(start + timedelta(seconds=61 + 30 * 60 + 1), tick=False):
+        response = client.get(home)
+    assert response.status_code == 302
