@@ -85,7 +85,7 @@ class TestPremisesPage:
         steady_usage(world.premises, 3, days=5)
         TokenOrderFactory(premises=world.premises, placed=True)
         client.get(url)
-        with django_assert_num_queries(19) as small:
+        with django_assert_num_queries(14) as small:
             client.get(url)
         steady_usage(world.premises, 3, days=50)
         for _ in range(5):
@@ -485,7 +485,7 @@ class TestHeadOfficeView:
         client = sign_in(Client(), world.head_office)
         url = self.url(world)
         client.get(url)
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(10):
             client.get(url)
         for _ in range(30):
             premises = PremisesFactory(organisation=world.premises.organisation)
@@ -495,7 +495,7 @@ class TestHeadOfficeView:
         # The first read works out the new premises' standings (factories skip the
         # services that would have); reads after that cost the same as before.
         client.get(url)
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(10):
             response = client.get(url)
         assert response.content.decode().count('href="/premises/') >= 32
 
