@@ -33,7 +33,7 @@ STAFF_PAGE_BUDGET = 10
 PAGES = [
     ("staff", "home", False, 17),
     ("staff", "premises_detail", True, STAFF_PAGE_BUDGET),
-    ("staff", "nhsmail_premises", True, 15),
+    ("staff", "nhsmail_premises", True, 16),
     ("staff", "smartcard_premises", True, STAFF_PAGE_BUDGET),
     ("staff", "tokens_premises", True, 14),
     ("staff", "smartcard_my_card", False, STAFF_PAGE_BUDGET),
