@@ -1,4 +1,4 @@
-"""The crispy-forms "nhsuk" template pack, the NHS.UK date field and the layout helpers.
+"""The crispy-forms "nhsuk" template pack and the NHS.UK date field.
 
 Rendering needs no database: every form here is a throwaway defined in this module.
 """
@@ -9,40 +9,8 @@ from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
-from crispy_forms.bootstrap import (
-    Accordion,
-    AccordionGroup,
-    Alert,
-    AppendedText,
-    FieldWithButtons,
-    FormActions,
-    InlineCheckboxes,
-    InlineField,
-    InlineRadios,
-    Modal,
-    PrependedAppendedText,
-    PrependedText,
-    StrictButton,
-    Tab,
-    TabHolder,
-    UneditableField,
-)
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import (
-    HTML,
-    Button,
-    ButtonHolder,
-    Column,
-    Div,
-    Field,
-    Fieldset,
-    Hidden,
-    Layout,
-    MultiField,
-    Reset,
-    Row,
-    Submit,
-)
+from crispy_forms.layout import Submit
 from crispy_forms.utils import render_crispy_form
 from django import forms
 from django.core.exceptions import ValidationError
@@ -51,7 +19,6 @@ from django.template import Context, Template
 from django.template.loader import render_to_string
 
 from accounts.widgets import NHSDateField, NHSDateInput
-from ui.templatetags import nhsuk
 
 # --- A tiny DOM, enough to ask questions of the markup --------------------------------------
 
@@ -873,145 +840,6 @@ def test_date_widget_renders_alone_with_labels_and_autocomplete():
     assert BirthForm()["born"].id_for_label == "id_born"
 
 
-# --- Layout objects ------------------------------------------------------------------------------
-
-
-class LayoutForm(forms.Form):
-    name = forms.CharField(label="Name")
-    price = forms.DecimalField(label="Price")
-    weight = forms.IntegerField(label="Weight")
-    dose = forms.IntegerField(label="Dose")
-    code = forms.CharField(label="Code")
-    colour = forms.ChoiceField(
-        label="Colour", choices=[("r", "Red"), ("g", "Green")], widget=forms.RadioSelect
-    )
-    sizes = forms.MultipleChoiceField(
-        label="Sizes", choices=[("s", "Small"), ("l", "Large")], widget=forms.CheckboxSelectMultiple
-    )
-    fixed = forms.CharField(label="Fixed", required=False)
-    inline = forms.CharField(label="Inline", required=False)
-    first = forms.CharField(label="First", required=False)
-    second = forms.CharField(label="Second", required=False)
-    when = NHSDateField(label="When", required=False)
-    in_tab = forms.CharField(label="In a tab", required=False)
-    in_group = forms.CharField(label="In a group", required=False)
-    in_modal = forms.CharField(label="In a modal", required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_id = "layout-form"
-        self.helper.label_class = "nhsuk-label--s"
-        self.helper.layout = Layout(
-            Fieldset(
-                "About the item",
-                Field("name", css_class="nhsuk-input--width-10", wrapper_class="app-name"),
-                PrependedText("price", "£"),
-                AppendedText("weight", "kg"),
-                PrependedAppendedText("dose", "take", "a day"),
-            ),
-            FieldWithButtons("code", StrictButton("Check", css_class="nhsuk-button--small")),
-            InlineRadios("colour"),
-            InlineCheckboxes("sizes"),
-            UneditableField("fixed"),
-            InlineField("inline"),
-            MultiField("Two things", "first", "second"),
-            Row(Column("when")),
-            Div(HTML("<p class='nhsuk-body'>Some words</p>"), css_class="app-words"),
-            Alert("Take care"),
-            TabHolder(Tab("First tab", "in_tab"), Tab("Second tab", HTML("<p>Nothing here</p>"))),
-            Accordion(AccordionGroup("More", "in_group")),
-            Modal("in_modal", title="A section"),
-            Hidden("secret", "42"),
-            ButtonHolder(Submit("save", "Save"), Button("back", "Go back")),
-            FormActions(Reset("reset", "Start again")),
-        )
-
-
-def test_every_layout_object_renders_nhsuk_markup():
-    html = render_crispy_form(LayoutForm())
-    dom = parse(html)
-    assert_accessible_structure(dom)
-    assert dom.find("form").attrs["id"] == "layout-form"
-    assert "btn" not in html
-
-    fieldset = dom.find("legend", cls="nhsuk-fieldset__legend--m").closest("fieldset")
-    assert fieldset.find("legend").text == "About the item"
-    name = dom.by_id("id_name")
-    assert {"nhsuk-input", "nhsuk-input--width-10"} <= set(name.classes)
-    assert "app-name" in name.closest(cls="nhsuk-form-group").classes
-    assert "nhsuk-label--s" in dom.find("label", for_="id_name").classes
-    assert (
-        "nhsuk-fieldset__legend--s"
-        in dom.by_id("id_colour_0").closest("fieldset").find("legend").classes
-    )
-
-    price = dom.by_id("id_price").closest(cls="nhsuk-input-wrapper")
-    assert price.find(cls="nhsuk-input-wrapper__prefix").text == "£"
-    assert (
-        dom.by_id("id_weight")
-        .closest(cls="nhsuk-input-wrapper")
-        .find(cls="nhsuk-input-wrapper__suffix")
-        .text
-        == "kg"
-    )
-    dose = dom.by_id("id_dose").closest(cls="nhsuk-input-wrapper")
-    assert [
-        dose.find(cls="nhsuk-input-wrapper__prefix").text,
-        dose.find(cls="nhsuk-input-wrapper__suffix").text,
-    ] == [
-        "take",
-        "a day",
-    ]
-
-    check = dom.by_id("id_code").closest(cls="nhsuk-input-wrapper").find("button")
-    assert set(check.classes) == {"nhsuk-button", "nhsuk-button--small"}
-    assert check.attrs["type"] == "button"
-
-    assert "nhsuk-radios--inline" in dom.by_id("id_colour_0").closest(cls="nhsuk-radios").classes
-    assert (
-        "nhsuk-checkboxes--inline"
-        in dom.by_id("id_sizes_0").closest(cls="nhsuk-checkboxes").classes
-    )
-    assert dom.find(cls="nhsuk-date-input").closest(cls="nhsuk-grid-row")
-    assert dom.find(cls="app-words").find("p").text == "Some words"
-    assert "Take care" in dom.find(cls="nhsuk-inset-text").text
-
-    tabs = dom.find(cls="nhsuk-tabs")
-    assert tabs.attrs["data-module"] == "nhsuk-tabs"
-    assert [a.attrs["href"] for a in tabs.find_all("a", cls="nhsuk-tabs__tab")] == [
-        "#first-tab",
-        "#second-tab",
-    ]
-    assert dom.by_id("first-tab").classes == ["nhsuk-tabs__panel"]
-    assert dom.by_id("second-tab").classes == ["nhsuk-tabs__panel", "nhsuk-tabs__panel--hidden"]
-
-    details = dom.by_id("id_in_group").closest("details")
-    assert "nhsuk-details" in details.classes
-    assert details.find(cls="nhsuk-details__summary-text").text == "More"
-    assert dom.by_id("id_in_modal").closest("section").find("h2").text == "A section"
-
-    assert dom.find("input", type="hidden", name="secret").attrs["value"] == "42"
-    save = dom.find("button", name="save")
-    assert save.classes == ["nhsuk-button"]
-    assert save.closest(cls="nhsuk-button-group")
-    assert set(dom.find("button", name="back").classes) == {
-        "nhsuk-button",
-        "nhsuk-button--secondary",
-    }
-    assert dom.find("button", name="reset").attrs["type"] == "reset"
-
-
-def test_layout_form_with_errors_still_has_summary():
-    form = LayoutForm(data={"name": "", "colour": "x"})
-    assert not form.is_valid()
-    dom = render_tag(form)
-    assert_accessible_structure(dom)
-    hrefs = [a.attrs["href"] for a in dom.find(cls="nhsuk-error-summary").find_all("a")]
-    assert hrefs[:3] == ["#id_name", "#id_price", "#id_weight"]
-    assert "#id_colour_0" in hrefs
-
-
 def test_submit_variants_keep_their_class():
     class WarningForm(forms.Form):
         def __init__(self, *args, **kwargs):
@@ -1023,29 +851,6 @@ def test_submit_variants_keep_their_class():
     assert button.classes == ["nhsuk-button", "nhsuk-button--warning"]
 
 
-def test_formset_lists_every_forms_errors():
-    NameFormSet = forms.formset_factory(
-        type("NameForm", (forms.Form,), {"name": forms.CharField(label="Name", min_length=3)}),
-        extra=0,
-    )
-    data = {
-        "form-TOTAL_FORMS": "2",
-        "form-INITIAL_FORMS": "0",
-        "form-0-name": "Al",
-        "form-1-name": "Ada",
-    }
-    formset = NameFormSet(data=data)
-    assert not formset.is_valid()
-    html = Template("{% load crispy_forms_tags %}{{ formset|crispy }}").render(
-        Context({"formset": formset})
-    )
-    dom = parse(html)
-    assert_accessible_structure(dom)
-    assert len(dom.find_all(cls="nhsuk-error-summary")) == 1
-    assert [a.attrs["href"] for a in dom.find_all("a")] == ["#id_form-0-name"]
-    assert dom.by_id("id_form-1-name").attrs["value"] == "Ada"
-
-
 def test_as_crispy_field_renders_one_field():
     form = KitchenSinkForm()
     html = Template("{% load crispy_forms_tags %}{{ form.expiry|as_crispy_field }}").render(
@@ -1055,40 +860,6 @@ def test_as_crispy_field_renders_one_field():
 
 
 # --- Filters and tags -----------------------------------------------------------------------
-
-
-def test_widget_type_filters():
-    form = KitchenSinkForm()
-    kinds = {name: nhsuk.widget_type(form[name]) for name in form.fields}
-    assert kinds == {
-        "full_name": "input",
-        "email": "input",
-        "password": "password",
-        "tokens": "input",
-        "website": "input",
-        "start": "input",
-        "phone": "input",
-        "notes": "textarea",
-        "region": "select",
-        "job_role": "radios",
-        "services": "checkboxes",
-        "agree": "checkbox",
-        "evidence": "file",
-        "photo": "file",
-        "expiry": "date",
-        "next_url": "hidden",
-    }
-    assert nhsuk.is_radio(form["job_role"])
-    assert not nhsuk.is_radio(form["services"])
-    assert nhsuk.is_checkbox(form["agree"])
-    assert not nhsuk.is_checkbox(form["services"])
-    assert nhsuk.is_checkboxes(form["services"])
-    assert nhsuk.is_date_input(form["expiry"])
-    assert nhsuk.is_file(form["photo"])
-    assert nhsuk.is_select(form["region"])
-    assert nhsuk.is_textarea(form["notes"])
-    assert nhsuk.is_password(form["password"])
-    assert nhsuk.widget_type("not a field") == ""
 
 
 @pytest.mark.parametrize(
@@ -1117,13 +888,6 @@ def test_widget_type_filters():
 def test_nhsuk_tag(source, expected):
     # A builtin: no {% load %} needed.
     assert Template(source).render(Context({"text": "<b>"})) == expected
-
-
-def test_html_attrs_filter():
-    rendered = Template("<input{{ attrs|html_attrs }}>").render(
-        Context({"attrs": {"type": "text", "required": True, "disabled": False, "value": '"x"'}})
-    )
-    assert rendered == '<input type="text" value="&quot;x&quot;" required>'
 
 
 # --- Includes -------------------------------------------------------------------------------------

@@ -3,16 +3,16 @@
 This library is a template builtin (see TEMPLATES in settings), so every template can use
 it without ``{% load %}``. It holds:
 
-* the widget-type filters the crispy-forms "nhsuk" pack (``templates/nhsuk/``) uses to
-  pick the NHS.UK markup for a field: ``widget_type``, ``is_radio``, ``is_checkbox``,
-  ``is_checkboxes``, ``is_date_input``, ``is_file``, ``is_select``, ``is_textarea``,
-  ``is_password``;
-* ``{% nhsuk_field field as meta %}``, which works out everything a field template needs
-  (ids of the first input, hint and error, ``aria-describedby``, CSS classes) and renders
-  the control itself, keeping every attribute Django gives the widget;
+* ``{% nhsuk_field field as meta %}``, which the crispy-forms "nhsuk" pack
+  (``templates/nhsuk/``, see its README) uses to work out everything a field template
+  needs (its kind, ids of the first input, hint and error, ``aria-describedby``, CSS
+  classes) and to render the control itself, keeping every attribute Django gives the
+  widget;
 * ``{% nhsuk_error_summary_items form as items %}``, the list behind the error summary;
-* small presentational helpers: ``{% nhsuk_tag text colour %}``, ``|html_attrs``,
-  ``|nhsuk_button_class``, ``|nhsuk_button_attrs``.
+* ``|nhsuk_button_class``, the classes of the form's submit button;
+* ``{% nhsuk_tag text colour %}``.
+
+Tables have their own library, ``{% load nhsuk_table %}`` (ui/templatetags/nhsuk_table.py).
 """
 
 import re
@@ -20,8 +20,7 @@ from functools import cached_property
 
 from django import forms, template
 from django.forms.utils import flatatt
-from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -35,7 +34,6 @@ FILE = "file"
 SELECT = "select"
 TEXTAREA = "textarea"
 PASSWORD = "password"
-MULTI = "multi"
 INPUT = "input"
 
 _TEMPLATES = {
@@ -47,7 +45,6 @@ _TEMPLATES = {
     SELECT: "input",
     TEXTAREA: "textarea",
     PASSWORD: "password",
-    MULTI: "multi",
     INPUT: "input",
 }
 
@@ -62,7 +59,6 @@ _CONTROL_CLASSES = {
     SELECT: ("nhsuk-select", "nhsuk-select--error"),
     FILE: ("nhsuk-file-upload__input", ""),
     CHECKBOX: ("nhsuk-checkboxes__input", ""),
-    MULTI: ("nhsuk-input", "nhsuk-input--error"),
 }
 
 TAG_COLOURS = frozenset(
@@ -109,64 +105,7 @@ def _kind(widget):
         return TEXTAREA
     if isinstance(widget, forms.PasswordInput):
         return PASSWORD
-    if isinstance(widget, (forms.MultiWidget, forms.SelectDateWidget)):
-        return MULTI
     return INPUT
-
-
-# --- Widget-type filters --------------------------------------------------------------
-
-
-@register.filter
-def widget_type(bound_field):
-    """The NHS.UK kind of a bound field: "input", "textarea", "select", "radios",
-    "checkboxes", "checkbox", "file", "password", "date", "multi" or "hidden".
-
-    Not to be confused with Django's ``BoundField.widget_type`` property, which is the
-    widget's class name.
-    """
-    return _kind(_widget_of(bound_field))
-
-
-@register.filter
-def is_radio(bound_field):
-    return widget_type(bound_field) == RADIOS
-
-
-@register.filter
-def is_checkbox(bound_field):
-    """A single checkbox (BooleanField), not a group."""
-    return widget_type(bound_field) == CHECKBOX
-
-
-@register.filter
-def is_checkboxes(bound_field):
-    return widget_type(bound_field) == CHECKBOXES
-
-
-@register.filter
-def is_date_input(bound_field):
-    return widget_type(bound_field) == DATE
-
-
-@register.filter
-def is_file(bound_field):
-    return widget_type(bound_field) == FILE
-
-
-@register.filter
-def is_select(bound_field):
-    return widget_type(bound_field) == SELECT
-
-
-@register.filter
-def is_textarea(bound_field):
-    return widget_type(bound_field) == TEXTAREA
-
-
-@register.filter
-def is_password(bound_field):
-    return widget_type(bound_field) == PASSWORD
 
 
 # --- One field ----------------------------------------------------------------------------
@@ -188,7 +127,6 @@ class NHSField:
         show_label=True,
         label_class="",
         wrapper_class="",
-        inline=False,
     ):
         self.field = bound_field
         self.widget = bound_field.field.widget
@@ -196,7 +134,6 @@ class NHSField:
         self.show_label = show_label is not False
         self.label_size_class = label_class or ""
         self.wrapper_class = wrapper_class or ""
-        self.inline = inline
         self.errors = [str(error) for error in bound_field.errors] if show_errors else []
         self.has_error = bool(self.errors)
 
@@ -223,8 +160,6 @@ class NHSField:
         if self.kind == DATE:
             in_error = [part for part in self.parts if part["error"]]
             return (in_error or self.parts or [{"id": self.base_id}])[0]["id"]
-        if self.kind == MULTI:
-            return self.widget.id_for_label(self.base_id) or f"{self.base_id}_0"
         return self.base_id
 
     @property
@@ -254,13 +189,13 @@ class NHSField:
     def described_by(self):
         """aria-describedby for the control, or for the fieldset of a group."""
         own = ""
-        if self.kind not in (RADIOS, CHECKBOXES, DATE, MULTI):
+        if self.kind not in (RADIOS, CHECKBOXES, DATE):
             own = self.widget.attrs.get("aria-describedby", "")
         return _join_classes(own, self.info_id, self.hint_id, self.error_id)
 
     @property
     def uses_fieldset(self):
-        return self.kind in (RADIOS, CHECKBOXES, DATE, MULTI)
+        return self.kind in (RADIOS, CHECKBOXES, DATE)
 
     # Classes ------------------------------------------------------------------------------
 
@@ -307,8 +242,6 @@ class NHSField:
         if self.kind not in _CONTROL_CLASSES:
             return ""
         base, error = _CONTROL_CLASSES[self.kind]
-        if self.kind == MULTI and isinstance(self.widget, forms.SelectDateWidget):
-            base, error = _CONTROL_CLASSES[SELECT]
         classes = _join_classes(
             base,
             self.widget.attrs.get("class"),
@@ -343,9 +276,7 @@ class NHSField:
     @property
     def options_class(self):
         prefix = self.options_prefix
-        return _join_classes(
-            prefix, self.widget.attrs.get("class"), f"{prefix}--inline" if self.inline else ""
-        )
+        return _join_classes(prefix, self.widget.attrs.get("class"))
 
     @cached_property
     def options(self):
@@ -429,8 +360,7 @@ def nhsuk_field(context, bound_field):
     """``{% nhsuk_field field as meta %}``: an NHSField for the crispy context's field.
 
     Reads the crispy context: ``form_show_errors``, ``form_show_labels``, ``label_class``
-    (for example "nhsuk-label--m"), ``wrapper_class``, ``form_group_wrapper_class`` and
-    ``inline_class`` (set by crispy's InlineRadios and InlineCheckboxes).
+    (for example "nhsuk-label--m"), ``wrapper_class`` and ``form_group_wrapper_class``.
     """
     return NHSField(
         bound_field,
@@ -440,7 +370,6 @@ def nhsuk_field(context, bound_field):
         wrapper_class=_join_classes(
             context.get("wrapper_class", ""), context.get("form_group_wrapper_class", "")
         ),
-        inline=bool(context.get("inline_class")),
     )
 
 
@@ -481,15 +410,6 @@ def nhsuk_tag(text, colour=""):
     return format_html('<strong class="{}">{}</strong>', classes, text)
 
 
-@register.filter
-def html_attrs(attrs):
-    """``<input{{ attrs|html_attrs }}>``: a dict as HTML attributes, with a leading space.
-    True gives a bare attribute; False and None leave it out."""
-    if not attrs:
-        return ""
-    return flatatt(dict(attrs))
-
-
 def _button_classes(classes, input_type):
     kept = [name for name in str(classes or "").split() if not _BOOTSTRAP_BUTTON_CLASS.match(name)]
     variant = ""
@@ -507,43 +427,3 @@ def nhsuk_button_class(button):
     return _button_classes(
         getattr(button, "field_classes", ""), getattr(button, "input_type", "submit")
     )
-
-
-@register.filter
-def nhsuk_button_attrs(button):
-    """The attributes of a crispy StrictButton with its classes made NHS.UK ones."""
-    attrs = str(getattr(button, "flat_attrs", "") or "")
-    type_match = re.search(r'\stype="([^"]*)"', attrs)
-    input_type = type_match.group(1) if type_match else "button"
-    class_match = re.search(r'\sclass="([^"]*)"', attrs)
-    classes = _button_classes(class_match.group(1) if class_match else "", input_type)
-    if class_match:
-        attrs = attrs.replace(class_match.group(0), f' class="{escape(classes)}"', 1)
-    else:
-        attrs += f' class="{escape(classes)}"'
-    # Built from crispy's flatatt output, which is escaped already.
-    return mark_safe(attrs)
-
-
-@register.filter
-def nhsuk_div_class(div):
-    """Classes for a crispy Div, with a Tab's Bootstrap "tab-pane" made an NHS.UK tabs
-    panel (hidden unless it is the active tab)."""
-    classes = str(getattr(div, "css_class", "") or "").split()
-    if "tab-pane" not in classes:
-        return " ".join(classes)
-    active = "active" in classes
-    kept = [name for name in classes if name not in ("tab-pane", "active")]
-    return _join_classes("nhsuk-tabs__panel", "" if active else "nhsuk-tabs__panel--hidden", *kept)
-
-
-@register.simple_tag
-def nhsuk_formset_error_summary_items(formset):
-    """``{% nhsuk_formset_error_summary_items formset as items %}``: the formset's own
-    errors, then each form's, as for nhsuk_error_summary_items."""
-    if formset is None or not getattr(formset, "is_bound", False):
-        return []
-    items = [{"text": str(error), "href": ""} for error in formset.non_form_errors()]
-    for form in formset:
-        items.extend(nhsuk_error_summary_items(form))
-    return items
