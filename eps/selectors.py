@@ -1,9 +1,9 @@
 """Reads for EPS tokens, scoped to what the user may see.
 
-`token_figures` is the one place stock, daily use and days of cover are worked out: for
-one premises' page, for a head office's 2,000 premises, for the low-stock job. It takes a
+`token_figures` is the one place stock, daily use and days of cover are read: for one
+premises' page, for a head office's 2,000 premises, for the low-stock job. It takes a
 premises queryset the caller has already scoped and answers in one query, whatever the
-number of premises.
+number of premises; what the figures mean (days of cover, low, order by) is eps.cover's.
 """
 
 from dataclasses import dataclass, field
@@ -33,7 +33,8 @@ from accounts.models import Membership, Premises, PremisesStanding
 from accounts.permissions import Permission, has_permission, scope_for
 from accounts.selectors import organisations_for_user, premises_for_user
 
-from .bank_holidays import bank_holidays_between, order_by_date, run_out_date
+from . import cover
+from .cover import USAGE_WINDOW_DAYS
 from .models import (
     OrderEscalation,
     PcseOrderer,
@@ -44,10 +45,6 @@ from .models import (
 )
 
 AREA = "eps"
-# Daily use is estimated from the usage recorded over the last eight weeks.
-USAGE_WINDOW_DAYS = 56
-# A suggested order covers this many days of use beyond the reorder point.
-ORDER_COVER_DAYS = 28
 
 Kind = StockMovement.Kind
 Status = TokenOrder.Status
@@ -78,79 +75,54 @@ class TokenFigures:
     standing: object = field(default=None, compare=False)
 
     def __post_init__(self):
-        if self.usage_tokens > 0 and self.usage_from and self.usage_to:
-            self.usage_days = (self.usage_to - self.usage_from).days + 1
-            # Whole days, in integers: no rounding drift between the page and the job.
-            self.days_of_cover = self.stock * self.usage_days // self.usage_tokens
-        else:
-            self.usage_days = None
-            self.days_of_cover = None
+        self.usage_days = cover.usage_days(self.usage_tokens, self.usage_from, self.usage_to)
+        self.days_of_cover = cover.days_of_cover(self.stock, self.usage_tokens, self.usage_days)
 
+    # Each figure below is the days-of-cover rule's (eps.cover), from this premises' own.
     @property
     def has_usage(self):
         return self.days_of_cover is not None
 
     @property
     def daily_use(self):
-        if not self.has_usage:
-            return None
-        return self.usage_tokens / self.usage_days
+        return cover.daily_use(self.usage_tokens, self.usage_days)
 
     @property
     def reorder_days(self):
-        return self.lead_time_days + self.safety_margin_days
+        return cover.reorder_days(self.lead_time_days, self.safety_margin_days)
 
     @property
     def run_out_on(self):
-        """The first day of trading without tokens: days of cover counted from today,
-        England and Wales bank holidays using none (eps.bank_holidays)."""
-        if not self.has_usage:
-            return None
-        return run_out_date(self.today, self.days_of_cover)
+        return cover.run_out_on(self.today, self.days_of_cover)
 
     @property
     def order_by(self):
-        """The last working day (not a weekend or bank holiday, when PCSE and suppliers
-        are closed) to place an order that arrives with the safety margin intact."""
-        if not self.has_usage:
-            return None
-        return order_by_date(self.run_out_on, self.reorder_days)
+        return cover.order_by(self.run_out_on, self.reorder_days)
 
     @property
     def bank_holidays_ahead(self):
-        """[(date, name)] of the bank holidays from today to the run-out date (the next
-        eight weeks when that is not known), for the page to name them."""
-        until = self.run_out_on or self.today + timedelta(days=USAGE_WINDOW_DAYS)
-        until = min(until, self.today + timedelta(days=365))
-        return bank_holidays_between(self.today, until)
+        return cover.bank_holidays_ahead(self.today, self.run_out_on)
 
     @property
     def order_now(self):
-        return self.order_by is not None and self.order_by <= self.today
+        return cover.order_now(self.order_by, self.today)
 
     @property
     def is_low(self):
-        return self.has_usage and self.days_of_cover < self.reorder_days
+        return cover.is_low(self.days_of_cover, self.reorder_days)
 
     @property
     def reorder_level(self):
-        """The stock at which days of cover reach the reorder point, in tokens."""
-        if not self.has_usage:
-            return None
-        return -(-self.usage_tokens * self.reorder_days // self.usage_days)
+        return cover.reorder_level(self.usage_tokens, self.usage_days, self.reorder_days)
 
     @property
     def needs_alert(self):
-        """Low, and nothing placed on PCSE Online that would put it right."""
-        return self.is_low and self.placed_orders == 0
+        return cover.needs_alert(self.is_low, self.placed_orders)
 
     def suggested_packs(self):
-        """Packs to bring stock up to the reorder point plus four weeks of use."""
-        if not self.has_usage:
-            return 1
-        target = self.usage_tokens * (self.reorder_days + ORDER_COVER_DAYS) / self.usage_days
-        wanted = max(0, target - self.stock)
-        return max(1, -(-int(wanted) // self.pack_size))
+        return cover.suggested_packs(
+            self.stock, self.usage_tokens, self.usage_days, self.reorder_days, self.pack_size
+        )
 
 
 def _value(queryset, aggregate):

@@ -59,19 +59,24 @@ class Evaluation:
 
     @property
     def reason(self):
-        names = self.qualifying_names
-        if not self.has_mailbox:
-            return "No shared mailbox recorded for this premises"
-        if not names:
-            return "No live personal accounts linked to the shared mailbox"
-        if len(names) == 1:
-            return f"Only one live linked account: {names[0]}"
-        if len(names) == 2:
-            return (
-                f"Exactly two live linked accounts: {names[0]} and {names[1]}. "
-                "One leaver breaks the rule"
-            )
-        return f"{len(names)} live linked accounts"
+        return reason_for(self.has_mailbox, self.qualifying_names)
+
+
+def reason_for(has_mailbox, names):
+    """The rule's reason for a premises with (or without) a shared mailbox and the sorted
+    short names of the people who count, as the standing and the compliance page show it."""
+    if not has_mailbox:
+        return "No shared mailbox recorded for this premises"
+    if not names:
+        return "No live personal accounts linked to the shared mailbox"
+    if len(names) == 1:
+        return f"Only one live linked account: {names[0]}"
+    if len(names) == 2:
+        return (
+            f"Exactly two live linked accounts: {names[0]} and {names[1]}. "
+            "One leaver breaks the rule"
+        )
+    return f"{len(names)} live linked accounts"
 
 
 def counts_as_live_since(on):

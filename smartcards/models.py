@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -7,9 +5,10 @@ from django.utils import timezone
 
 from accounts.models import Premises, Region
 
-# The second reminder goes this many days before the certificates expire: late enough to
-# catch people who ignored the first, early enough to book an unlocker.
-FINAL_REMINDER_DAYS = 14
+# The renewal window lives in its own module; smartcards.selectors reads the final
+# reminder's days from here.
+from .renewal import FINAL_REMINDER_DAYS as FINAL_REMINDER_DAYS
+from .renewal import CertificateState
 
 
 class RegistrationAuthority(models.Model):
@@ -33,36 +32,6 @@ class RegistrationAuthority(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.region})"
-
-
-class CertificateState:
-    """Where a card's certificates stand on a day, against the renewal window."""
-
-    def __init__(self, expires_on, today=None):
-        self.expires_on = expires_on
-        self.today = today or timezone.localdate()
-        self.window_days = settings.SMARTCARD_RENEWAL_WINDOW_DAYS
-
-    @property
-    def days_left(self):
-        return (self.expires_on - self.today).days
-
-    @property
-    def is_expired(self):
-        # The expiry date is the certificates' last good day.
-        return self.days_left < 0
-
-    @property
-    def in_renewal_window(self):
-        return 0 <= self.days_left <= self.window_days
-
-    @property
-    def window_opens_on(self):
-        return self.expires_on - timedelta(days=self.window_days)
-
-    @property
-    def final_reminder_due(self):
-        return 0 <= self.days_left <= FINAL_REMINDER_DAYS
 
 
 class SmartcardHolder(models.Model):

@@ -29,9 +29,12 @@ RULES = {
     "eps/standing.py": ["tests/standings/test_standings.py", "tests/eps/test_low_stock.py"],
     "records/standing.py": ["tests/standings/test_standings.py", "tests/records"],
     "nhsmail/rules.py": ["tests/nhsmail/test_rules.py"],
-    # The renewal window (CertificateWindow) and days of cover (token_figures).
-    "smartcards/models.py": ["tests/smartcards/test_services.py", "tests/smartcards/test_tasks.py"],
-    "eps/selectors.py": ["tests/eps/test_days_of_cover.py", "tests/eps/test_bank_holidays.py"],
+    # The renewal window (CertificateState) and days of cover (TokenFigures' figures).
+    "smartcards/renewal.py": [
+        "tests/smartcards/test_services.py",
+        "tests/smartcards/test_tasks.py",
+    ],
+    "eps/cover.py": ["tests/eps/test_days_of_cover.py", "tests/eps/test_bank_holidays.py"],
 }
 APPS = [
     "accounts", "nhsmail", "smartcards", "eps", "records", "ui",
