@@ -25,16 +25,20 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES = {
     "smartcards/validators.py": ["tests/smartcards/test_validators.py"],
     "accounts/permissions.py": ["tests/accounts/test_permissions.py"],
-    "smartcards/standing.py": ["tests/standings/test_standings.py", "tests/dashboard"],
+    "smartcards/standing.py": [
+        "tests/standings/test_smartcards_standing.py",
+        "tests/dashboard/test_oracle.py",
+    ],
     "eps/standing.py": ["tests/standings/test_standings.py", "tests/eps/test_low_stock.py"],
     "records/standing.py": ["tests/standings/test_standings.py", "tests/records"],
     "nhsmail/rules.py": ["tests/nhsmail/test_rules.py"],
     # The renewal window (CertificateState) and days of cover (TokenFigures' figures).
-    "smartcards/renewal.py": [
-        "tests/smartcards/test_services.py",
-        "tests/smartcards/test_tasks.py",
+    "smartcards/renewal.py": ["tests/smartcards/test_renewal.py", "tests/smartcards/test_tasks.py"],
+    "eps/cover.py": [
+        "tests/eps/test_cover.py",
+        "tests/eps/test_days_of_cover.py",
+        "tests/eps/test_bank_holidays.py",
     ],
-    "eps/cover.py": ["tests/eps/test_days_of_cover.py", "tests/eps/test_bank_holidays.py"],
 }
 APPS = [
     "accounts", "nhsmail", "smartcards", "eps", "records", "ui",

@@ -150,3 +150,173 @@ class TestUsageClock:
     def test_never_confirmed_does_not_count(self, mailbox):
         qualifying_person(mailbox, last_confirmed_on=None)
         assert evaluate(mailbox.premises).count == 0
+
+
+def test_status_needs_a_mailbox_and_two_people():
+    assert rules.status_for(False, 3) == ComplianceStatus.RED
+    assert rules.status_for(True, 1) == ComplianceStatus.RED
+    assert rules.status_for(True, 2) == ComplianceStatus.AMBER
+    assert rules.status_for(True, 3) == ComplianceStatus.GREEN
+
+
+def test_reasons_say_why_in_full():
+    assert rules.reason_for(False, ("A. Khan", "B. Smith", "C. Wu")) == (
+        "No shared mailbox recorded for this premises"
+    )
+    assert rules.reason_for(True, ()) == "No live personal accounts linked to the shared mailbox"
+    assert rules.reason_for(True, ("A. Khan",)) == "Only one live linked account: A. Khan"
+    assert rules.reason_for(True, ("A. Khan", "B. Smith")) == (
+        "Exactly two live linked accounts: A. Khan and B. Smith. One leaver breaks the rule"
+    )
+    assert rules.reason_for(True, ("A. Khan", "B. Smith", "C. Wu")) == "3 live linked accounts"
+
+
+@pytest.mark.django_db
+class TestWhatCounts:
+    def test_three_people_are_named_in_order_and_counted(self, mailbox):
+        for name in ("Cara Wu", "Aisha Khan", "Ben Smith"):
+            qualifying_person(mailbox, name=name)
+        evaluation = evaluate(mailbox.premises)
+        assert evaluation.qualifying_names == ("A. Khan", "B. Smith", "C. Wu")
+        assert evaluation.has_mailbox is True
+        assert evaluation.reason == "3 live linked accounts"
+
+    def test_a_link_made_after_the_day_does_not_count_on_it(self, mailbox):
+        membership = qualifying_person(mailbox)
+        membership.user.nhsmail_account.links.update(
+            linked_on=timezone.localdate() + timedelta(days=1)
+        )
+        assert evaluate(mailbox.premises).count == 0
+        membership.user.nhsmail_account.links.update(linked_on=timezone.localdate())
+        assert evaluate(mailbox.premises).count == 1
+
+    def test_an_account_at_another_premises_shared_mailbox_address_never_counts(self, mailbox):
+        qualifying_person(mailbox, address="front.desk.calder@nhs.net")
+        SharedMailboxFactory(address="front.desk.calder@nhs.net")
+        assert evaluate(mailbox.premises).count == 0
+
+    @pytest.mark.parametrize(
+        "address", ["pharmacy.fab12@nhs.net", "nhspharmacy.leeds.boots.fa123@nhs.net"]
+    )
+    def test_an_account_shaped_like_a_shared_mailbox_never_counts(self, mailbox, address):
+        membership = qualifying_person(mailbox, address=address)
+        assert evaluate(mailbox.premises).count == 0
+        assert rules.account_is_counted(membership.user.nhsmail_account) is False
+
+    def test_the_rule_is_evaluated_for_the_day_asked(self, mailbox):
+        today = timezone.localdate()
+        starter = qualifying_person(mailbox, last_confirmed_on=today)
+        starter.start_date = today + timedelta(days=10)
+        starter.save()
+        premises = Premises.objects.filter(pk=mailbox.premises.pk)
+        assert rules.evaluate(premises, on=today)[mailbox.premises.pk].count == 0
+        later = rules.evaluate(premises, on=today + timedelta(days=10))
+        assert later[mailbox.premises.pk].qualifying_names == (starter.user.short_name,)
+        # Confirmed today: still counted 60 days on, no longer 61 days on.
+        assert (
+            rules.evaluate(premises, on=today + timedelta(days=60))[mailbox.premises.pk].count == 1
+        )
+        assert (
+            rules.evaluate(premises, on=today + timedelta(days=61))[mailbox.premises.pk].count == 0
+        )
+
+    def test_every_premises_is_evaluated_without_a_queryset(self, mailbox):
+        qualifying_person(mailbox, name="Aisha Khan")
+        bare = PremisesFactory()
+        evaluations = rules.evaluate()
+        assert evaluations[mailbox.premises.pk].qualifying_names == ("A. Khan",)
+        assert evaluations[bare.pk].has_mailbox is False
+        assert evaluations[bare.pk].qualifying_names == ()
+
+
+@pytest.mark.django_db
+class TestAccountMarkers:
+    def test_days_unconfirmed_are_counted_to_the_day_asked(self):
+        today = timezone.localdate()
+        account = PersonalAccountFactory(last_confirmed_on=today - timedelta(days=3))
+        assert rules.account_days_unconfirmed(account) == 3
+        assert rules.account_days_unconfirmed(account, today + timedelta(days=5)) == 8
+        assert (
+            rules.account_days_unconfirmed(PersonalAccountFactory(last_confirmed_on=None)) is None
+        )
+
+    def test_counted_and_at_risk_on_the_day_asked(self):
+        today = timezone.localdate()
+        account = PersonalAccountFactory(last_confirmed_on=today)
+        assert rules.account_is_counted(account, today + timedelta(days=60)) is True
+        assert rules.account_is_counted(account, today + timedelta(days=61)) is False
+        assert rules.account_at_risk(account, today + timedelta(days=29)) is False
+        assert rules.account_at_risk(account, today + timedelta(days=30)) is True
+        assert rules.account_at_risk(account, today + timedelta(days=61)) is False
+
+    def test_only_a_live_confirmed_account_counts(self):
+        never = PersonalAccountFactory(last_confirmed_on=None)
+        assert rules.account_is_counted(never) is False
+        assert rules.account_at_risk(never) is False
+        old = timezone.localdate() - timedelta(days=40)
+        disabled = PersonalAccountFactory(
+            status=PersonalAccount.Status.DISABLED, last_confirmed_on=old
+        )
+        assert rules.account_is_counted(disabled) is False
+        assert rules.account_at_risk(disabled) is False
+
+
+@pytest.mark.django_db
+class TestStandingAndLeaving:
+    def test_standing_gives_the_rule_level_reason_and_figures_for_the_day_asked(self, mailbox):
+        today = timezone.localdate()
+        qualifying_person(mailbox, name="Aisha Khan")
+        starter = qualifying_person(mailbox, name="Ben Smith")
+        starter.start_date = today + timedelta(days=3)
+        starter.save()
+        premises = Premises.objects.filter(pk=mailbox.premises.pk)
+        now = rules.work_out(premises, today)[mailbox.premises.pk]
+        assert (now.level, now.reason) == ("red", "Only one live linked account: A. Khan")
+        assert now.figures == {"qualifying_people": 1, "has_mailbox": True}
+        later = rules.work_out(premises, today + timedelta(days=3))[mailbox.premises.pk]
+        assert later.level == "amber"
+        assert later.reason == (
+            "Exactly two live linked accounts: A. Khan and B. Smith. One leaver breaks the rule"
+        )
+        assert later.figures == {"qualifying_people": 2, "has_mailbox": True}
+
+    def test_no_mailbox_standing(self, db):
+        premises = PremisesFactory()
+        standing = rules.work_out(Premises.objects.filter(pk=premises.pk), timezone.localdate())
+        assert standing[premises.pk].figures == {"qualifying_people": 0, "has_mailbox": False}
+
+    def _leaving(self, mailbox, people):
+        members = [qualifying_person(mailbox) for _ in range(people)]
+        effect = rules.leaving_effect(mailbox.premises, members[0].user, timezone.localdate())
+        return mailbox.premises.name, effect
+
+    def test_leaving_from_three_leaves_two_at_risk(self, mailbox):
+        name, effect = self._leaving(mailbox, 3)
+        assert effect.area == "nhsmail"
+        assert effect.sentence == (
+            f"{name} will have two live linked NHSmail accounts: compliant, at risk"
+        )
+        assert effect.breaks_rule is False
+
+    def test_leaving_from_two_breaks_the_rule(self, mailbox):
+        name, effect = self._leaving(mailbox, 2)
+        assert effect.sentence == f"{name} will have one live linked NHSmail account: not compliant"
+        assert effect.breaks_rule is True
+
+    def test_the_last_one_leaving_does_not_break_a_rule_already_broken(self, mailbox):
+        name, effect = self._leaving(mailbox, 1)
+        assert effect.sentence == (
+            f"{name} will have no live linked NHSmail accounts: not compliant"
+        )
+        assert effect.breaks_rule is False
+
+    def test_leaving_from_many_gives_the_number(self, mailbox):
+        name, effect = self._leaving(mailbox, 5)
+        assert effect.sentence == f"{name} will have 4 live linked NHSmail accounts: compliant"
+        assert effect.breaks_rule is False
+
+    def test_someone_who_does_not_count_changes_nothing(self, mailbox):
+        qualifying_person(mailbox)
+        qualifying_person(mailbox)
+        other = MembershipFactory(premises=mailbox.premises).user
+        assert rules.leaving_effect(mailbox.premises, other, timezone.localdate()) is None
