@@ -49,6 +49,8 @@ LEFT_OUT = shutil.ignore_patterns(
     "__pycache__", "*.pyc", ".hypothesis", "mutants", "node_modules", "staticfiles"
 )
 KILLED, SURVIVED = 1, 0
+TIMED_OUT = -24  # mutmut's SIGXCPU: over its time limit
+TIMEOUT_CONSTANT = 20
 
 
 def _config(module, tests):
@@ -61,6 +63,11 @@ def _config(module, tests):
         f"also_copy = {json.dumps(COPIED)}",
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:xdist", "-q"]',
+        # mutmut stops a mutant's tests after (their time + this) x 15 x 2 seconds of wall
+        # clock. With its default of 1, a mutant whose tests take a fraction of a second
+        # had 30 seconds for pytest and the test database to start, and on a busy machine
+        # was recorded as timed out, neither killed nor surviving.
+        f"timeout_constant = {TIMEOUT_CONSTANT}",
     ]
     return "\n".join(lines) + "\n"
 
@@ -75,12 +82,14 @@ def _copy_tree(target):
 
 
 def score(workdir, module):
-    """(killed, total, [surviving mutant names]) from mutmut's record of the run."""
+    """(killed, total, [surviving mutant names], [timed-out mutant names]) from mutmut's
+    record of the run. A mutant that timed out is not counted as killed."""
     meta = json.loads((workdir / "mutants" / f"{module}.meta").read_text())
     results = meta["exit_code_by_key"]
     survivors = sorted(name for name, code in results.items() if code == SURVIVED)
+    timed_out = sorted(name for name, code in results.items() if code == TIMED_OUT)
     killed = sum(1 for code in results.values() if code == KILLED)
-    return killed, len(results), survivors
+    return killed, len(results), survivors, timed_out
 
 
 def run(module, jobs, keep):
@@ -100,7 +109,9 @@ def run(module, jobs, keep):
             check=False,
             stdout=subprocess.DEVNULL,
         )
-        killed, total, survivors = score(workdir, module)
+        killed, total, survivors, timed_out = score(workdir, module)
+        for name in timed_out:
+            print(f"timed out (not counted as killed): {name}")
         for name in survivors:
             shown = subprocess.run(
                 [*mutmut, "show", name], cwd=workdir, env=env, capture_output=True, text=True
