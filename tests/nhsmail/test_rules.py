@@ -280,9 +280,10 @@ class TestStandingAndLeaving:
         )
         assert later.figures == {"qualifying_people": 2, "has_mailbox": True}
 
-    def test_no_mailbox_standing(self, db):
+    def test_no_mailbox_standing_for_the_premises_asked_only(self, mailbox):
         premises = PremisesFactory()
         standing = rules.work_out(Premises.objects.filter(pk=premises.pk), timezone.localdate())
+        assert list(standing) == [premises.pk]
         assert standing[premises.pk].figures == {"qualifying_people": 0, "has_mailbox": False}
 
     def _leaving(self, mailbox, people):
