@@ -1,41 +1,31 @@
 """What each kind of import file holds, how a row is checked, and what applying it does.
 
-A row is checked in two steps: its cells alone (a Django form per row: shapes, dates,
-choices), then against the database in chunks (unknown premises, what would change).
+A row is checked in two steps: its cells alone (plain functions of cells.py per column:
+shapes, dates, choices), then against the database in chunks (unknown premises, what
+would change).
 Previewing and applying run the same `classify`, so what the preview promised is what
 the import does; `apply` then writes the chunk.
 """
 
 import datetime
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Invitation, Membership, Premises, Region, User
-from accounts.validators import (
-    normalise_ods_code,
-    normalise_postcode,
-    validate_ods_code,
-    validate_postcode,
-)
-from accounts.widgets import NHSDateField
+from accounts.validators import normalise_ods_code
 from nhsmail import services as nhsmail_services
 from nhsmail.models import MailboxLink, PersonalAccount, SharedMailbox
-from nhsmail.validators import (
-    normalise_nhsmail,
-    shared_mailbox_message,
-    validate_nhsmail_address,
-    validate_personal_nhsmail_address,
-)
+from nhsmail.validators import normalise_nhsmail, shared_mailbox_message
 
-from . import bulk
+from . import bulk, cells
+from .cells import header_key
 from .files import FileProblem
 from .models import ImportRow, ImportRun
 from .sql import one_of
@@ -48,22 +38,6 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 # What people type in an optional cell to mean "nothing here". Read as blank, so a lone
 # "-" is not taken for a formula; in a required column it is still an error.
 BLANK_WORDS = {"-", "--", "n/a", "na", "none", "nil"}
-DATE_MESSAGE = (
-    "Enter a real date as day/month/year, like 03/04/2026 for 3 April 2026, or as "
-    "2026-04-03. The portal reads dates in UK order, day first."
-)
-
-
-def _date_field():
-    return NHSDateField(
-        required=False,
-        widget=forms.TextInput,
-        error_messages={
-            "invalid": DATE_MESSAGE,
-            "incomplete": DATE_MESSAGE,
-            "year_length": DATE_MESSAGE,
-        },
-    )
 
 
 def formula_problem(text):
@@ -84,40 +58,9 @@ class Column:
     required: bool = True
 
 
-def header_key(text):
-    return re.sub(r"[^a-z0-9]+", "_", (text or "").strip().lower()).strip("_")
-
-
-class RowForm(forms.Form):
-    """Checks one row's cells. Messages say what to put right, in plain words."""
-
-    def clean_text(self, name, label):
-        text = " ".join(self.cleaned_data.get(name, "").split())
-        if not text and self.fields[name].required:
-            raise forms.ValidationError(f"Enter the {label}")
-        return text
-
-
-def _choice(value, choices, what):
-    text = header_key(value)
-    for stored, label in choices:
-        if text in (header_key(stored), header_key(label)):
-            return stored
-    allowed = ", ".join(label for _, label in choices)
-    raise forms.ValidationError(f"'{value}' is not a {what}. Use one of: {allowed}")
-
-
-# One row form per kind and thread, bound again for each row (ImportKind._bound_form).
-_forms = threading.local()
-
-YES = {"yes", "y", "true", "1", "manager"}
-NO = {"", "no", "n", "false", "0"}
-
-
 class ImportKind:
     kind = None
     columns = ()
-    form_class = RowForm
     # Cleaned values that are dates, stored as ISO text between check and apply.
     date_fields = ()
     # Preview names for what a row sets that is not a column of its own.
@@ -160,18 +103,6 @@ class ImportKind:
                 f"{expected}. Download the template to see them."
             )
         return fields
-
-    def _bound_form(self, data):
-        """The kind's row form bound to one row's cells. Building a form deep-copies its
-        fields, which cost half the check of a big file, so each thread builds one and
-        binds it again for every row (the fields' cleaning keeps no state between rows)."""
-        form = getattr(_forms, self.kind, None)
-        if form is None:
-            form = self.form_class()
-            setattr(_forms, self.kind, form)
-        form.data, form.is_bound = data, True
-        form._errors, form._bound_fields_cache = None, {}
-        return form
 
     def header_of(self, name):
         """The spreadsheet's own name for a field the preview shows."""
@@ -230,13 +161,28 @@ class ImportKind:
                 errors.append({"column": column.header, "message": problem})
         if errors:
             return None, errors
-        form = self._bound_form({k: v for k, v in data.items() if k != "__extra__"})
-        if form.is_valid():
-            return form.cleaned_data, []
-        for name, messages in form.errors.items():
-            column = "" if name == "__all__" else self.header_of(name)
-            errors.extend({"column": column, "message": message} for message in messages)
-        return None, errors
+        cleaned = {}
+        for name, clean in self.cleaners().items():
+            try:
+                cleaned[name] = clean(data.get(name))
+            except ValidationError as error:
+                column = self.header_of(name)
+                errors.extend({"column": column, "message": message} for message in error.messages)
+        for name, message in self.check_row(cleaned):
+            errors.append({"column": self.header_of(name), "message": message})
+        if errors:
+            return None, errors
+        return cleaned, []
+
+    def cleaners(self):
+        """{field: function of the cell's text giving its cleaned value or raising
+        ValidationError}, in column order (cells.py)."""
+        raise NotImplementedError
+
+    def check_row(self, cleaned):
+        """(field, message) for each rule between the row's cells that passed their own
+        checks (none by default)."""
+        return []
 
     # --- against the database ------------------------------------------------------------
 
@@ -329,58 +275,24 @@ def icb_unknown_message(text):
 # --- Premises ----------------------------------------------------------------------------
 
 
-class PremisesRowForm(RowForm):
-    ods_code = forms.CharField(required=False)
-    name = forms.CharField(required=False, max_length=200)
-    address_line_1 = forms.CharField(required=False, max_length=200)
-    address_line_2 = forms.CharField(required=False, max_length=200)
-    town = forms.CharField(required=False, max_length=100)
-    postcode = forms.CharField(required=False)
-    region = forms.CharField(required=False)
-
-    def clean_ods_code(self):
-        code = normalise_ods_code(self.cleaned_data["ods_code"])
-        if not code:
-            raise forms.ValidationError("Enter the premises' ODS code, like FA123")
-        validate_ods_code(code)
-        return code
-
-    def clean_name(self):
-        return self.clean_text("name", "premises name") or self._required("premises name")
-
-    def clean_address_line_1(self):
-        return self.clean_text("address_line_1", "first line of the address") or self._required(
-            "first line of the address"
-        )
-
-    def clean_address_line_2(self):
-        return self.clean_text("address_line_2", "second line of the address")
-
-    def clean_town(self):
-        return self.clean_text("town", "town or city") or self._required("town or city")
-
-    def clean_postcode(self):
-        postcode = normalise_postcode(self.cleaned_data["postcode"])
-        if not postcode:
-            raise forms.ValidationError("Enter the postcode, like LS1 4AP")
-        validate_postcode(postcode)
-        return postcode
-
-    def clean_region(self):
-        # Matched against the ICB areas once per chunk, in PremisesKind.prepare.
-        name = " ".join(self.cleaned_data["region"].split())
-        if not name:
-            raise forms.ValidationError("Enter the ICB area, like West Yorkshire ICB or QWO")
-        return name
-
-    @staticmethod
-    def _required(label):
-        raise forms.ValidationError(f"Enter the {label}")
+PREMISES_CLEANERS = {
+    "ods_code": lambda value: cells.ods_code(
+        value, missing="Enter the premises' ODS code, like FA123"
+    ),
+    "name": lambda value: cells.words(value, max_length=200, missing="premises name"),
+    "address_line_1": lambda value: cells.words(
+        value, max_length=200, missing="first line of the address"
+    ),
+    "address_line_2": lambda value: cells.words(value, max_length=200),
+    "town": lambda value: cells.words(value, max_length=100, missing="town or city"),
+    "postcode": cells.postcode,
+    # Matched against the ICB areas once per chunk, in PremisesKind.prepare.
+    "region": lambda value: cells.words(value, missing="ICB area, like West Yorkshire ICB or QWO"),
+}
 
 
 class PremisesKind(ImportKind):
     kind = ImportRun.Kind.PREMISES
-    form_class = PremisesRowForm
     columns = (
         Column("ods_code", "ODS code", "5 characters starting with F, like FA123"),
         Column("name", "Premises name", "As patients know it"),
@@ -394,6 +306,9 @@ class PremisesKind(ImportKind):
 
     def key(self, data):
         return normalise_ods_code(data.get("ods_code"))
+
+    def cleaners(self):
+        return PREMISES_CLEANERS
 
     def context(self, run):
         ctx = super().context(run)
@@ -461,58 +376,27 @@ class PremisesKind(ImportKind):
 # --- Staff memberships -------------------------------------------------------------------
 
 
-class StaffRowForm(RowForm):
-    email = forms.EmailField(
-        required=False, error_messages={"invalid": "Enter an email address, like name@example.com"}
-    )
-    full_name = forms.CharField(required=False, max_length=150)
-    premises_ods_code = forms.CharField(required=False)
-    job_role = forms.CharField(required=False)
-    is_manager = forms.CharField(required=False)
-    start_date = _date_field()
-    end_date = _date_field()
+JOB_ROLES = Membership.JobRole.choices
+JOB_ROLE_KEYS = cells.choices_lookup(JOB_ROLES)
 
-    def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if not email:
-            raise forms.ValidationError("Enter the person's email address")
-        return email
 
-    def clean_full_name(self):
-        name = self.clean_text("full_name", "person's full name")
-        if not name:
-            raise forms.ValidationError("Enter the person's full name")
-        return name
+def _job_role(value):
+    if not cells.text(value):
+        raise ValidationError("Enter the job role, like Dispenser")
+    return cells.choice(value, JOB_ROLES, JOB_ROLE_KEYS, "job role")
 
-    def clean_premises_ods_code(self):
-        code = normalise_ods_code(self.cleaned_data["premises_ods_code"])
-        if not code:
-            raise forms.ValidationError("Enter the ODS code of the premises they work at")
-        validate_ods_code(code)
-        return code
 
-    def clean_job_role(self):
-        value = self.cleaned_data["job_role"]
-        if not value.strip():
-            raise forms.ValidationError("Enter the job role, like Dispenser")
-        return _choice(value, Membership.JobRole.choices, "job role")
-
-    def clean_is_manager(self):
-        value = self.cleaned_data["is_manager"].strip().lower()
-        if value in YES:
-            return True
-        if value in NO:
-            return False
-        raise forms.ValidationError(
-            f"'{value}' is not yes or no. Enter yes for a premises manager."
-        )
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("start_date"), cleaned.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", f"The end date is before the start date, {start:%-d %B %Y}")
-        return cleaned
+STAFF_CLEANERS = {
+    "email": lambda value: cells.email(value, missing="Enter the person's email address"),
+    "full_name": lambda value: cells.words(value, max_length=150, missing="person's full name"),
+    "premises_ods_code": lambda value: cells.ods_code(
+        value, missing="Enter the ODS code of the premises they work at"
+    ),
+    "job_role": _job_role,
+    "is_manager": cells.yes_no,
+    "start_date": cells.date,
+    "end_date": cells.date,
+}
 
 
 @dataclass
@@ -529,7 +413,6 @@ class StaffStep:
 
 class StaffKind(ImportKind):
     kind = ImportRun.Kind.STAFF
-    form_class = StaffRowForm
     date_fields = ("start_date", "end_date")
     extra_labels = {"premises": "Premises ODS code"}
     columns = (
@@ -554,6 +437,15 @@ class StaffKind(ImportKind):
     def key(self, data):
         email = (data.get("email") or "").strip().lower()
         return f"{email}|{normalise_ods_code(data.get('premises_ods_code'))}"
+
+    def cleaners(self):
+        return STAFF_CLEANERS
+
+    def check_row(self, cleaned):
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            return [("end_date", f"The end date is before the start date, {start:%-d %B %Y}")]
+        return []
 
     def classify(self, items, ctx):
         today = timezone.localdate()
@@ -699,44 +591,28 @@ def _new_membership_changes(cleaned, premises, today):
 # --- NHSmail accounts and links ----------------------------------------------------------
 
 
-class NhsmailRowForm(RowForm):
-    email = forms.EmailField(
-        required=False, error_messages={"invalid": "Enter an email address, like name@example.com"}
-    )
-    nhsmail_address = forms.CharField(required=False)
-    status = forms.CharField(required=False)
-    shared_mailbox = forms.CharField(required=False)
+ACCOUNT_STATUSES = PersonalAccount.Status.choices
+ACCOUNT_STATUS_KEYS = cells.choices_lookup(ACCOUNT_STATUSES)
 
-    def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if not email:
-            raise forms.ValidationError("Enter the person's email address on the portal")
-        return email
 
-    def clean_nhsmail_address(self):
-        address = normalise_nhsmail(self.cleaned_data["nhsmail_address"])
-        if not address:
-            raise forms.ValidationError("Enter their NHSmail address, like sam.jones@nhs.net")
-        validate_nhsmail_address(address)
-        validate_personal_nhsmail_address(address)
-        return address
+def _account_status(value):
+    if not cells.text(value):
+        return PersonalAccount.Status.LIVE
+    return cells.choice(value, ACCOUNT_STATUSES, ACCOUNT_STATUS_KEYS, "NHSmail account status")
 
-    def clean_status(self):
-        value = self.cleaned_data["status"]
-        if not value.strip():
-            return PersonalAccount.Status.LIVE
-        return _choice(value, PersonalAccount.Status.choices, "NHSmail account status")
 
-    def clean_shared_mailbox(self):
-        address = normalise_nhsmail(self.cleaned_data["shared_mailbox"])
-        if address:
-            validate_nhsmail_address(address)
-        return address
+NHSMAIL_CLEANERS = {
+    "email": lambda value: cells.email(
+        value, missing="Enter the person's email address on the portal"
+    ),
+    "nhsmail_address": lambda value: cells.nhsmail_address(value, personal=True),
+    "status": _account_status,
+    "shared_mailbox": lambda value: cells.nhsmail_address(value, personal=False),
+}
 
 
 class NhsmailKind(ImportKind):
     kind = ImportRun.Kind.NHSMAIL
-    form_class = NhsmailRowForm
     extra_labels = {"address": "NHSmail address"}
     columns = (
         Column("email", "Email address", "Their email on the portal"),
@@ -763,6 +639,9 @@ class NhsmailKind(ImportKind):
         # One row per link: the same person may be on several rows, one per shared mailbox.
         email = (data.get("email") or "").strip().lower()
         return f"{email}|{normalise_nhsmail(data.get('shared_mailbox'))}"
+
+    def cleaners(self):
+        return NHSMAIL_CLEANERS
 
     def context(self, run):
         ctx = super().context(run)

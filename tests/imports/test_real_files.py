@@ -134,7 +134,7 @@ def test_apply_uses_the_values_stored_at_check_without_checking_cells_again(
     stored = ImportRow.objects.filter(run=run)
     assert stored.count() == 3
     assert all(row.cleaned for row in stored)
-    with mock.patch.object(kinds.StaffRowForm, "full_clean", side_effect=AssertionError):
+    with mock.patch.object(kinds.StaffKind, "check_cells", side_effect=AssertionError):
         run = apply(run, world, django_capture_on_commit_callbacks)
     assert run.status == Status.APPLIED
     assert Invitation.objects.filter(email__startswith="new").count() == 3
