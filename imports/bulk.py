@@ -15,7 +15,14 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts import audit
-from accounts.models import AuditEvent, Invitation, Membership, hash_invitation_token
+from accounts.models import (
+    AuditEvent,
+    Invitation,
+    Membership,
+    Premises,
+    User,
+    hash_invitation_token,
+)
 
 from .models import ImportRow
 from .sql import in_list
@@ -176,6 +183,10 @@ def _dates(invitation):
 
 # --- Invitations straight from the staged rows -------------------------------------------
 
+# Set in a row's cleaned values by the check when it finds the row's person new to the
+# portal, so the apply can invite all such rows in a few statements (StaffKind.classify).
+NEW_TO_PORTAL = "new_to_portal"
+
 # Written where a token hash goes until the follow-up job sets the hash of the token it
 # emails: never a SHA-256 hex digest, so no token can match it, and unique per row.
 UNSENT_TOKEN_PREFIX = "import-row:"
@@ -209,16 +220,35 @@ def _changes_json(run_id_param):
     return f"json_patch('{{}}', json_object({body}))"
 
 
-def invitations_from_rows(*, actor, run, row_ids, now, expires):
+def _chosen(alias, run, row_ids):
+    """(SQL, params): the staged rows (alias) to invite: these ids, or with row_ids None,
+    every row of the run the check marked new to the portal and not yet linked."""
+    if row_ids is not None:
+        return in_list(f"{alias}.id", row_ids)
+    return (
+        f"{alias}.run_id = %s AND {_marked(alias)} AND {alias}.invitation_id IS NULL",
+        [run.pk],
+    )
+
+
+def _marked(alias):
+    """SQL: the row's cleaned values carry the check's NEW_TO_PORTAL mark."""
+    if connection.vendor == "postgresql":
+        return f"({alias}.cleaned ->> '{NEW_TO_PORTAL}') = 'true'"
+    return f"json_extract({alias}.cleaned, '$.{NEW_TO_PORTAL}') = 1"
+
+
+def invitations_from_rows(*, actor, run, now, expires, row_ids=None):
     """Invite the people of these staged rows (checked, so their cleaned values hold an
     email, name, premises ODS code, role, manager flag and dates) in three statements:
     the invitations, each row's link to its invitation, and an "invitation.created"
-    audit event each with the fields audit.audit_event gives one."""
+    audit event each with the fields audit.audit_event gives one. row_ids None: every
+    row of the run the check marked new to the portal (see stale_invitations)."""
     invitation = Invitation._meta.db_table
     premises = connection.ops.quote_name("accounts_premises")
     rows = connection.ops.quote_name(ImportRow._meta.db_table)
-    chosen, chosen_params = in_list("r.id", row_ids)
-    linked, linked_params = in_list(f"{rows}.id", row_ids)
+    chosen, chosen_params = _chosen("r", run, row_ids)
+    linked, linked_params = _chosen(rows, run, row_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {invitation} (email, full_name, premises_id, job_role, is_manager, "
@@ -231,15 +261,53 @@ def invitations_from_rows(*, actor, run, row_ids, now, expires):
             f"ON p.ods_code = {_cleaned('premises_ods_code')} WHERE {chosen}",
             [actor.pk, UNSENT_TOKEN_PREFIX, now, expires, *chosen_params],
         )
+        invited = cursor.rowcount
         cursor.execute(
             f"UPDATE {rows} SET invitation_id = i.id FROM {invitation} i "
             f"WHERE i.token_hash = %s || CAST({rows}.id AS TEXT) AND {linked}",
             [UNSENT_TOKEN_PREFIX, *linked_params],
         )
-        _invitation_events(cursor, actor, run, row_ids, now)
+        # The rows are linked now: their events are chosen by the run and the mark alone.
+        events = (
+            in_list("r.id", row_ids)
+            if row_ids is not None
+            else (f"r.run_id = %s AND {_marked('r')}", [run.pk])
+        )
+        _invitation_events(cursor, actor, run, events, now)
+    return invited
 
 
-def _invitation_events(cursor, actor, run, row_ids, now):
+def stale_invitations(*, run, organisation, today, now):
+    """Whether any row the check marked new to the portal no longer fits that: its email
+    is now someone's on the portal, a pending invitation to its premises has been made
+    since, its premises is no longer the organisation's, or its end date has come. One
+    query. These are what StaffKind.classify reads for such a row, so when none has
+    changed, classifying the rows again would invite each of them as the check said."""
+    rows = connection.ops.quote_name(ImportRow._meta.db_table)
+    user = connection.ops.quote_name(User._meta.db_table)
+    invitation = connection.ops.quote_name(Invitation._meta.db_table)
+    premises = connection.ops.quote_name(Premises._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {rows} r LEFT JOIN {premises} p "
+            f"ON p.ods_code = {_cleaned('premises_ods_code')} AND p.organisation_id = %s "
+            f"WHERE r.run_id = %s AND {_marked('r')} AND (p.id IS NULL "
+            f"OR {_cleaned('end_date', 'date')} <= %s "
+            f"OR EXISTS (SELECT 1 FROM {user} u WHERE u.email = {_cleaned('email')}) "
+            f"OR EXISTS (SELECT 1 FROM {invitation} i WHERE i.email = {_cleaned('email')} "
+            "AND i.premises_id = p.id AND i.accepted_at IS NULL AND i.revoked_at IS NULL "
+            "AND i.expires_at > %s)) LIMIT 1",
+            [
+                organisation.pk,
+                run.pk,
+                connection.ops.adapt_datefield_value(today),
+                connection.ops.adapt_datetimefield_value(now),
+            ],
+        )
+        return cursor.fetchone() is not None
+
+
+def _invitation_events(cursor, actor, run, chosen, now):
     # Every column audit.audit_event fills the same way for all rows (actor, request id
     # and whatever else it records) comes from one event it builds; the rest is per row.
     template = audit.audit_event(actor=actor, action="invitation.created")
@@ -272,7 +340,7 @@ def _invitation_events(cursor, actor, run, row_ids, now):
                 model_field.get_db_prep_save(getattr(template, model_field.attname), connection)
             )
     rows = connection.ops.quote_name(ImportRow._meta.db_table)
-    chosen, chosen_params = in_list("r.id", row_ids)
+    chosen, chosen_params = chosen
     cursor.execute(
         f"INSERT INTO {AuditEvent._meta.db_table} ({', '.join(columns)}) "
         f"SELECT {', '.join(values)} FROM {rows} r "

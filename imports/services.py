@@ -168,13 +168,15 @@ class Staged:
     invitation_id: int = None
 
 
-def _chunks(run, fields=("data",), size=CHUNK):
+def _chunks(run, fields=("data",), size=CHUNK, **filters):
     """The run's rows in order, `size` at a time: memory stays flat whatever the file."""
     last = 0
     while True:
         chunk = [
             Staged(pk, number, key, **dict(zip(fields, rest, strict=True)))
-            for pk, number, key, *rest in ImportRow.objects.filter(run=run, number__gt=last)
+            for pk, number, key, *rest in ImportRow.objects.filter(
+                run=run, number__gt=last, **filters
+            )
             .order_by("number")
             .values_list("id", "number", "key", *fields)[:size]
         ]
@@ -360,8 +362,13 @@ def _apply(actor, run_id):
     spec = kind_for(run)
     ctx = spec.context(run)
     counts = Counter()
-    done = 0
-    for chunk in _chunks(run, fields=("cleaned",), size=APPLY_CHUNK):
+    done = spec.apply_set_based(actor=actor, run=run, ctx=ctx)
+    counts[Action.ADD] += done
+    if done:
+        progress_set(run.pk, done, run.total_rows)
+    # Rows applied set-based are linked to their invitations: the chunks leave them out.
+    chunks = _chunks(run, fields=("cleaned",), size=APPLY_CHUNK, invitation_id__isnull=True)
+    for chunk in chunks if done < run.total_rows else ():
         items, steps = _stored_chunk(spec, chunk, ctx)
         if any(row.action == Action.ERROR for row, _ in items):
             raise ImportStale

@@ -13,11 +13,22 @@ from django.db.models.expressions import RawSQL
 
 
 def in_list(expression, values):
-    """(SQL, params) for `expression` being one of `values` (strings or integers)."""
+    """(SQL, params) for `expression` being one of `values` (strings or integers).
+
+    On PostgreSQL integers go as an array's text ("{1,2,3}") and strings as a JSON list:
+    the driver quoting a list element by element took a tenth of applying a big file.
+    """
     values = list(values)
-    if connection.vendor == "postgresql":
-        return f"{expression} = ANY(%s)", [values]
-    return f"{expression} IN (SELECT value FROM json_each(%s))", [json.dumps(values)]
+    if connection.vendor != "postgresql":
+        return f"{expression} IN (SELECT value FROM json_each(%s))", [json.dumps(values)]
+    if not values:
+        return "1 = 0", []
+    if all(type(value) is int for value in values):
+        return f"{expression} = ANY(%s::bigint[])", ["{" + ",".join(map(str, values)) + "}"]
+    return (
+        f"{expression} = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))",
+        [json.dumps(values)],
+    )
 
 
 def one_of(model, field_name, values):

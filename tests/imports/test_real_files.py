@@ -7,15 +7,19 @@ import re
 from unittest import mock
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts import services as account_services
 from accounts.models import AuditEvent, Invitation, Membership, Premises, Region
 from imports import kinds, services
 from imports.models import ImportRow, ImportRun
 from nhsmail.models import MailboxLink, PersonalAccount, SharedMailbox
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, UserFactory
 from tests.imports.helpers import STAFF_HEADER, csv_bytes, csv_file, staff_upload, upload
 
 pytestmark = pytest.mark.django_db
@@ -483,3 +487,94 @@ def test_a_name_the_import_does_not_change_is_said_in_the_preview(
     world.staff.refresh_from_db()
     assert world.staff.full_name == "Sam Staff"
     assert Membership.objects.filter(user=world.staff, premises=world.second_premises).exists()
+
+
+# --- Apply: new people invited straight from the staged rows -------------------------------
+
+
+def new_people(world, count):
+    ods = world.premises.ods_code
+    return [
+        [f"new{i}@example.test", f"New Person {i}", ods, "Dispenser", "", "", ""]
+        for i in range(count)
+    ]
+
+
+def test_applying_new_people_takes_the_same_queries_for_3_rows_as_for_30(world):
+    counts = []
+    for size in (3, 30):
+        Invitation.objects.filter(email__startswith="new").delete()
+        run = staff_upload(world.head_office, world.premises.organisation, new_people(world, size))
+        # Thirty rows would be three chunks of ten: new people are invited in one go.
+        with (
+            mock.patch.object(services, "APPLY_CHUNK", 10),
+            CaptureQueriesContext(connection) as captured,
+        ):
+            run = services.import_confirm(actor=world.head_office, run=run)
+        assert (run.status, run.add_count) == (Status.APPLIED, size)
+        counts.append(len(captured))
+        invitations = Invitation.objects.filter(email__startswith="new", revoked_at=None)
+        assert invitations.count() == size
+        linked = ImportRow.objects.filter(run=run).values_list("invitation_id", flat=True)
+        assert sorted(linked) == sorted(invitations.values_list("pk", flat=True))
+    assert counts[0] == counts[1]
+
+
+def test_someone_who_joins_the_portal_between_check_and_apply_is_added_not_invited(
+    world, django_capture_on_commit_callbacks
+):
+    run = staff_upload(world.head_office, world.premises.organisation, new_people(world, 2))
+    assert ImportRow.objects.get(run=run, number=2).changes["email"] == ["", "new0@example.test"]
+    joined = UserFactory(email="new0@example.test", full_name="New Person 0")
+    run = apply(run, world, django_capture_on_commit_callbacks)
+    assert (run.status, run.add_count) == (Status.APPLIED, 2)
+    membership = Membership.objects.get(user=joined, premises=world.premises)
+    assert membership.job_role == "dispenser"
+    assert Invitation.objects.get(email="new0@example.test").accepted_at is not None
+    assert Invitation.objects.get(email="new1@example.test").accepted_at is None
+    assert not Membership.objects.filter(user__email="new1@example.test").exists()
+
+
+def test_an_invitation_made_between_check_and_apply_is_not_made_twice(
+    world, django_capture_on_commit_callbacks
+):
+    run = staff_upload(world.head_office, world.premises.organisation, new_people(world, 2))
+    account_services.invitation_create(
+        actor=world.head_office,
+        email="new1@example.test",
+        full_name="New Person 1",
+        premises=world.premises,
+        job_role="dispenser",
+    )
+    run = apply(run, world, django_capture_on_commit_callbacks)
+    assert (run.status, run.add_count, run.unchanged_count) == (Status.APPLIED, 1, 1)
+    assert Invitation.objects.filter(email="new1@example.test").count() == 1
+    assert Invitation.objects.filter(email="new0@example.test").count() == 1
+
+
+def test_a_premises_moved_to_another_organisation_between_check_and_apply_blocks_the_file(
+    world,
+):
+    run = staff_upload(world.head_office, world.premises.organisation, new_people(world, 1))
+    Premises.objects.filter(pk=world.premises.pk).update(
+        organisation=world.other_premises.organisation
+    )
+    run = services.import_confirm(actor=world.head_office, run=run)
+    assert run.status == Status.BLOCKED
+    assert "is a premises of another organisation" in errors_of(run)[0][2]
+    assert not Invitation.objects.filter(email__startswith="new").exists()
+
+
+def test_an_end_date_reached_between_check_and_apply_invites_no_one(
+    world, django_capture_on_commit_callbacks
+):
+    rows = new_people(world, 2)
+    rows[0][6] = "01/12/2026"
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 12, tzinfo=datetime.UTC)):
+        run = staff_upload(world.head_office, world.premises.organisation, rows)
+        assert run.add_count == 2
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 12, tzinfo=datetime.UTC)):
+        run = apply(run, world, django_capture_on_commit_callbacks)
+    assert (run.status, run.add_count, run.unchanged_count) == (Status.APPLIED, 1, 1)
+    assert not Invitation.objects.filter(email="new0@example.test").exists()
+    assert Invitation.objects.filter(email="new1@example.test").exists()
