@@ -2,9 +2,11 @@
 
 `import` times the apply step of a checked staff file for the biggest group (every row
 becomes an invitation, with its audit event and the row's link to it) at 10,000 and
-100,000 rows, against an honest set-based floor that makes the same writes from the same
-staged rows with three hand-written statements: INSERT ... SELECT of the invitations,
-UPDATE ... FROM of the row links, INSERT ... SELECT of the audit events.
+100,000 rows, against an honest set-based floor that checks the rows against the
+database again and makes the same writes from the same staged rows with four
+hand-written statements: one SELECT finding rows the database no longer fits (the apply
+must refuse those, and until now the floor skipped that check), INSERT ... SELECT of the
+invitations, UPDATE ... FROM of the row links, INSERT ... SELECT of the audit events.
 
 `import_check` times the step the person waits on, upload and check (reading the file,
 staging the rows, checking each row's cells and classifying it against the database),
@@ -164,10 +166,27 @@ def _floor_changes():
 
 
 def apply_floor(actor, run):
+    """Check again, in one statement, that no row's file the database no longer fits
+    (someone now on the portal, a pending invitation made since, a premises no longer
+    the organisation's, an end date now past), as the apply does before writing; then
+    the three writes."""
     now = "now()" if connection.vendor == "postgresql" else "datetime('now')"
     later = "now() + interval '7 days'" if connection.vendor == "postgresql" else now
+    today = "current_date" if connection.vendor == "postgresql" else "date('now')"
     rows = ImportRow._meta.db_table
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {rows} r LEFT JOIN accounts_premises p ON p.ods_code = "
+            f"{_json('premises_ods_code')} AND p.organisation_id = %s WHERE r.run_id = %s "
+            f"AND (p.id IS NULL OR {_json('end_date', 'date')} <= {today} OR EXISTS (SELECT 1 "
+            f"FROM accounts_user u WHERE u.email = {_json('email')}) OR EXISTS (SELECT 1 FROM "
+            f"{Invitation._meta.db_table} i WHERE i.email = {_json('email')} AND i.premises_id "
+            "= p.id AND i.accepted_at IS NULL AND i.revoked_at IS NULL "
+            f"AND i.expires_at > {now}))",
+            [run.organisation_id, run.pk],
+        )
+        (stale,) = cursor.fetchone()
+        assert stale == 0, f"{stale} rows no longer fit"
         cursor.execute(
             f"INSERT INTO {Invitation._meta.db_table} (email, full_name, premises_id, "
             "job_role, is_manager, start_date, end_date, invited_by_id, token_hash, "
