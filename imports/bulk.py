@@ -11,6 +11,8 @@ invitation_create would queue are sent after the import commits, by
 tasks.import_follow_up, which also tells the areas that the premises' staff changed.
 """
 
+import datetime
+
 from django.db import connection
 from django.utils import timezone
 
@@ -19,12 +21,13 @@ from accounts.models import (
     AuditEvent,
     Invitation,
     Membership,
+    Organisation,
     Premises,
     User,
     hash_invitation_token,
 )
 
-from .models import ImportRow
+from .models import ImportRow, ImportRun
 from .sql import in_list
 
 
@@ -238,7 +241,14 @@ def _marked(alias):
     return f"json_extract({alias}.cleaned, '$.{NEW_TO_PORTAL}') = 1"
 
 
-def invitations_from_rows(*, actor, run, now, expires, row_ids=None):
+def invitations_from_rows(
+    *,
+    actor: User,
+    run: ImportRun,
+    now: datetime.datetime,
+    expires: datetime.datetime,
+    row_ids: list[int] | None = None,
+) -> int:
     """Invite the people of these staged rows (checked, so their cleaned values hold an
     email, name, premises ODS code, role, manager flag and dates) in three statements:
     the invitations, each row's link to its invitation, and an "invitation.created"
@@ -277,7 +287,9 @@ def invitations_from_rows(*, actor, run, now, expires, row_ids=None):
     return invited
 
 
-def stale_invitations(*, run, organisation, today, now):
+def stale_invitations(
+    *, run: ImportRun, organisation: Organisation, today: datetime.date, now: datetime.datetime
+) -> bool:
     """Whether any row the check marked new to the portal no longer fits that: its email
     is now someone's on the portal, a pending invitation to its premises has been made
     since, its premises is no longer the organisation's, or its end date has come. One

@@ -45,7 +45,7 @@ NO = {"", "no", "n", "false", "0"}
 _no_nul = ProhibitNullCharactersValidator()
 
 
-def header_key(text):
+def header_key(text: str | None) -> str:
     """A heading or choice as a key: lower case, runs of anything but letters and digits
     as one underscore ("Job role", "job-role " and "JOB_ROLE" are all "job_role")."""
     return re.sub(r"[^a-z0-9]+", "_", (text or "").strip().lower()).strip("_")
@@ -64,7 +64,7 @@ def _collect(value, checks):
         raise ValidationError(errors)
 
 
-def text(value, *, max_length=None):
+def text(value: str | None, *, max_length: int | None = None) -> str:
     """The cell stripped of surrounding spaces ("" for none). Raises ValidationError when
     it is longer than max_length characters or holds a NUL character."""
     value = "" if value is None else str(value).strip()
@@ -74,7 +74,7 @@ def text(value, *, max_length=None):
     return value
 
 
-def words(value, *, max_length=None, missing=None):
+def words(value: str | None, *, max_length: int | None = None, missing: str | None = None) -> str:
     """The cell's words with single spaces between them. Blank is "" unless missing is
     given, when blank raises ValidationError("Enter the <missing>")."""
     value = " ".join(text(value, max_length=max_length).split())
@@ -83,7 +83,7 @@ def words(value, *, max_length=None, missing=None):
     return value
 
 
-def email(value, *, missing):
+def email(value: str | None, *, missing: str) -> str:
     """An email address in lower case. Raises ValidationError with `missing` when blank,
     or saying what an email address looks like."""
     value = "" if value is None else str(value).strip()
@@ -108,7 +108,7 @@ def _refuse(message):
     return check
 
 
-def ods_code(value, *, missing):
+def ods_code(value: str | None, *, missing: str) -> str:
     """A pharmacy ODS code in upper case (FA123). Raises ValidationError with `missing`
     when blank, or as accounts.validators.validate_ods_code does."""
     code = normalise_ods_code(text(value))
@@ -118,7 +118,7 @@ def ods_code(value, *, missing):
     return code
 
 
-def postcode(value):
+def postcode(value: str | None) -> str:
     """A UK postcode with its space (LS1 4AP). Raises ValidationError when blank or not
     a real postcode's shape."""
     code = normalise_postcode(text(value))
@@ -128,7 +128,7 @@ def postcode(value):
     return code
 
 
-def choices_lookup(choices):
+def choices_lookup(choices: list[tuple[str, str]]) -> dict[str, str]:
     """{key of a stored value or label: stored value} for choice(), built once per kind."""
     found = {}
     for stored, label in choices:
@@ -137,7 +137,9 @@ def choices_lookup(choices):
     return found
 
 
-def choice(value, choices, lookup, what):
+def choice(
+    value: str | None, choices: list[tuple[str, str]], lookup: dict[str, str], what: str
+) -> str:
     """The stored value of the choice the cell names, by its stored value or its label in
     any case and spacing. Raises ValidationError listing the labels to use."""
     value = text(value)
@@ -148,7 +150,7 @@ def choice(value, choices, lookup, what):
     return stored
 
 
-def yes_no(value):
+def yes_no(value: str | None) -> bool:
     """True for yes (y, true, 1, manager), False for no or blank, in any case; else
     ValidationError."""
     value = text(value).lower()
@@ -170,13 +172,13 @@ _DATES = NHSDateField(
 )
 
 
-def date(value) -> datetime.date | None:
+def date(value: str | None) -> datetime.date | None:
     """A date in UK order (03/04/2026 is 3 April 2026) or ISO (2026-04-03), read as the
     portal's date boxes read one; None when blank. Raises ValidationError(DATE_MESSAGE)."""
     return _DATES.clean(value)
 
 
-def nhsmail_address(value, *, personal):
+def nhsmail_address(value: str | None, *, personal: bool) -> str:
     """An NHSmail address in lower case, "" when blank. A personal account's address
     (personal=True) is required and must not be a shared mailbox's. Raises
     ValidationError as nhsmail.validators do."""
