@@ -27,7 +27,7 @@ from accounts.permissions import Permission, has_permission
 from accounts.validators import ODS_CODE_PATTERN, POSTCODE_PATTERN, normalise_postcode
 
 from .files import FileProblem, read_table
-from .kinds import icb_areas, icb_key
+from .icb import icb_areas, icb_key
 from .models import OdsReconciliation, OdsRow
 
 Action = OdsRow.Action
