@@ -507,7 +507,7 @@ def test_applying_new_people_takes_the_same_queries_for_3_rows_as_for_30(world):
         run = staff_upload(world.head_office, world.premises.organisation, new_people(world, size))
         # Thirty rows would be three chunks of ten: new people are invited in one go.
         with (
-            mock.patch.object(services, "APPLY_CHUNK", 10),
+            mock.patch("imports.services.apply.APPLY_CHUNK", 10),
             CaptureQueriesContext(connection) as captured,
         ):
             run = services.import_confirm(actor=world.head_office, run=run)
