@@ -21,6 +21,7 @@ from .common import (
     _require,
     _set_counts,
     progress_set,
+    queue,
 )
 
 
@@ -55,9 +56,7 @@ def import_confirm(*, actor, run):
     progress_set(run.pk, 0, run.total_rows)
     if run.total_rows <= settings.IMPORT_INLINE_MAX_ROWS:
         return import_apply(actor=actor, run=locked)
-    from ..tasks import apply_import
-
-    apply_import.delay(run.pk)
+    queue("apply_import", run.pk)
     return locked
 
 
@@ -116,9 +115,7 @@ def _apply(actor, run_id):
         },
     )
     if run.kind == ImportRun.Kind.STAFF and (run.add_count or run.change_count):
-        from ..tasks import import_follow_up
-
-        transaction.on_commit(lambda: import_follow_up.delay(run.pk))
+        transaction.on_commit(lambda: queue("import_follow_up", run.pk))
     return run
 
 

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
 from accounts.permissions import Permission, has_permission
+from pharmacy_portal.celery import app as celery_app
 
 from ..models import ImportRow, ImportRun
 
@@ -34,6 +35,16 @@ class ImportStale(Exception):
 def _require(actor, kind, organisation):
     if not has_permission(actor, KIND_PERMISSIONS[kind], organisation):
         raise PermissionDenied
+
+
+# --- Background work ---------------------------------------------------------------------
+
+
+def queue(task: str, run_id: int) -> None:
+    """Queue the task of imports/tasks.py named `task` for the run. Looked up by name in
+    Celery's registry, not imported: the tasks call these services, so the services do
+    not import the tasks, and the two modules do not depend on each other."""
+    celery_app.tasks[f"imports.tasks.{task}"].delay(run_id)
 
 
 # --- Progress, shown by the page's progress bar ------------------------------------------

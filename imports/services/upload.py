@@ -12,7 +12,7 @@ from ..files import FileProblem, read_rows
 from ..kinds import kind_for
 from ..models import ImportRow, ImportRun
 from .check import import_check
-from .common import CHUNK, _require, progress_set
+from .common import CHUNK, _require, progress_set, queue
 
 
 def import_upload(*, actor, organisation, kind, uploaded_file, is_full_staff_list=False):
@@ -54,9 +54,7 @@ def import_upload(*, actor, organisation, kind, uploaded_file, is_full_staff_lis
         import_check(run_id=run.pk)
         run.refresh_from_db()
     else:
-        from ..tasks import check_import
-
-        transaction.on_commit(lambda: check_import.delay(run.pk))
+        transaction.on_commit(lambda: queue("check_import", run.pk))
     return run
 
 

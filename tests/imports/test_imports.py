@@ -888,6 +888,14 @@ def test_big_files_are_checked_and_applied_by_tasks(
     assert Invitation.objects.filter(email__startswith="new").count() == 3
 
 
+@pytest.mark.parametrize("task", ["check_import", "apply_import", "import_follow_up"])
+def test_each_task_the_services_queue_by_name_is_registered(task):
+    from imports import tasks
+    from pharmacy_portal.celery import app
+
+    assert app.tasks[f"imports.tasks.{task}"].name == getattr(tasks, task).name
+
+
 def test_tasks_can_run_twice(world, django_capture_on_commit_callbacks):
     from imports import tasks
 
