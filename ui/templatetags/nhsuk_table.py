@@ -1,7 +1,7 @@
 """NHS.UK tables, written like HTML without the classes: ``{% load nhsuk_table %}``.
 
-Tables drawn by these tags each have a caption, column headers with ``scope="col"``,
-and the NHS.UK classes (numeric columns right-aligned)::
+Every table on the portal is drawn by these tags, so each has a caption, column headers
+with ``scope="col"``, and the NHS.UK classes (numeric columns right-aligned)::
 
     {% table %}
       {% caption hidden=True %}Staff working at {{ premises.name }}{% endcaption %}
