@@ -3,11 +3,11 @@ chunk at a time."""
 
 from dataclasses import dataclass
 
+from celery import current_app as celery_app
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
 from accounts.permissions import Permission, has_permission
-from pharmacy_portal.celery import app as celery_app
 
 from ..models import ImportRow, ImportRun
 
