@@ -10,6 +10,7 @@ from accounts.exports import csv_response, xlsx_response
 from accounts.forms import apply_form_errors
 
 from . import ods, selectors, services
+from .actions import run_state
 from .files import COMMENT_MARK
 from .forms import EndMissingForm, OdsAddForm, OdsUploadForm, UploadForm
 from .kinds import KINDS
@@ -179,7 +180,7 @@ def import_end_missing(request, pk):
     if not (run.kind == ImportRun.Kind.STAFF and run.is_full_staff_list):
         raise Http404
     form = EndMissingForm(request.POST if request.method == "POST" else None)
-    if run.status == ImportRun.Status.APPLIED and not run.missing_ended_at and form.is_valid():
+    if run_state(run).may_end_missing and form.is_valid():
         try:
             run = services.import_end_missing(
                 actor=request.user, run=run, end_date=form.cleaned_data["end_date"]

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 
+from ..actions import run_state
 from ..kinds import kind_for
 from ..models import ImportRun
 from .check import import_check
@@ -123,7 +124,7 @@ def _apply(actor, run_id):
 def import_discard(*, actor, run):
     _require(actor, run.kind, run.organisation)
     run = ImportRun.objects.select_for_update().get(pk=run.pk)
-    if run.status not in (Status.READY, Status.BLOCKED):
+    if not run_state(run).may_discard:
         raise ValidationError("Only a file waiting to be confirmed can be discarded")
     run.status = Status.DISCARDED
     run.save(update_fields=["status"])
