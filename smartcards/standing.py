@@ -17,11 +17,22 @@ Figures (for the dashboard, the table's filters, the CSV and the API):
   unlocker_count (int), unlocker_on_site (bool).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 
 from accounts.standings import AMBER, GREEN, RED, Standing
 
 from .selectors import premises_smartcard_figures
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from django.db.models import QuerySet
+
+    from accounts.models import Premises
 
 EXPIRING_SOON_DAYS = 30
 FIGURES = (
@@ -39,7 +50,7 @@ def _plural(count, word):
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def standing_from_figures(f):
+def standing_from_figures(f: dict[str, int]) -> Standing:
     """The Standing for one premises' figures (a dict with the FIGURES keys)."""
     red, amber = [], []
     if f["certificates_expired"]:
@@ -75,7 +86,7 @@ def _sentence(parts):
     return text[0].upper() + text[1:]
 
 
-def work_out(premises_queryset, on):
+def work_out(premises_queryset: QuerySet[Premises], on: date) -> dict[int, Standing]:
     """{premises_id: Standing} for every premises of the queryset on day `on`: one query."""
     standings = {}
     for premises in premises_smartcard_figures(premises_queryset.order_by().only("pk"), on):

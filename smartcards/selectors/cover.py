@@ -1,6 +1,9 @@
 """Unlocker cover: who covers each premises, and whether one of them works there."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -10,6 +13,14 @@ from accounts.permissions import Permission, scope_for
 
 from ._shared import _count
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import date
+
+    from django.db.models import QuerySet
+
+    from accounts.models import User
+
 
 def _covers_of(premises_ref, organisation_ref):
     return UnlockerCover.objects.filter(
@@ -17,9 +28,12 @@ def _covers_of(premises_ref, organisation_ref):
     )
 
 
-def with_cover(premises_queryset, today=None):
-    """Premises annotated with `unlocker_count` (unlockers covering it) and
-    `unlocker_on_site` (one of them works there), in the same query."""
+def with_cover(
+    premises_queryset: QuerySet[Premises], today: date | None = None
+) -> QuerySet[Premises]:
+    """Premises annotated with `unlocker_count` (int: active unlockers covering it, through
+    the premises or its organisation) and `unlocker_on_site` (bool: one of them works there
+    on `today`, today when None), in the same query."""
     today = today or timezone.localdate()
     covers = _covers_of(OuterRef("pk"), OuterRef("organisation_id"))
     on_site = covers.filter(
@@ -34,7 +48,10 @@ def with_cover(premises_queryset, today=None):
     )
 
 
-def cover_for_user(user, *, without_on_site=False):
+def cover_for_user(user: User, *, without_on_site: bool = False) -> QuerySet[Premises]:
+    """Premises whose compliance the user may see, with_cover's annotations and
+    organisation joined: no cover first, then cover from elsewhere only, then the rest, by
+    name. without_on_site keeps only those with no unlocker working there."""
     premises = Premises.objects.filter(
         scope_for(user).premises_filter(Permission.VIEW_COMPLIANCE)
     ).select_related("organisation")
@@ -45,7 +62,7 @@ def cover_for_user(user, *, without_on_site=False):
     return premises.order_by("unlocker_count", "unlocker_on_site", "name", "pk")
 
 
-def can_view_cover(user):
+def can_view_cover(user: User) -> bool:
     """Whoever sees compliance somewhere sees unlocker cover: managers, head office,
     portal admins."""
     return scope_for(user).has_permission(Permission.VIEW_COMPLIANCE)
@@ -66,8 +83,10 @@ class CoverRow:
         return bool(self.on_site)
 
 
-def cover_rows(premises_page, today=None):
-    """The unlockers covering each premises of a page (already fetched): two queries."""
+def cover_rows(premises_page: Iterable[Premises], today: date | None = None) -> list[CoverRow]:
+    """The unlockers covering each premises of a page (already fetched), in page order,
+    unlockers by name, with those working there on `today` (today when None): two
+    queries."""
     today = today or timezone.localdate()
     premises_list = list(premises_page)
     ids = {p.pk for p in premises_list}

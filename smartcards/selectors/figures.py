@@ -1,6 +1,9 @@
 """Per-premises smartcard figures and the stored standings the head-office pages read."""
 
+from __future__ import annotations
+
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import OuterRef, Subquery
@@ -13,8 +16,18 @@ from ..models import SmartcardHolder, SmartcardRequest
 from ._shared import ACTIVE, AREA, _count
 from .cover import with_cover
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import date
 
-def premises_smartcard_figures(premises_queryset, today=None):
+    from django.db.models import QuerySet
+
+    from accounts.models import Premises
+
+
+def premises_smartcard_figures(
+    premises_queryset: QuerySet[Premises], today: date | None = None
+) -> QuerySet[Premises]:
     """Per-premises smartcard figures, in one query whatever the number of premises.
 
     Annotates: `open_requests` and `urgent_requests` (waiting or claimed),
@@ -56,7 +69,7 @@ def premises_smartcard_figures(premises_queryset, today=None):
     return with_cover(figures, today)
 
 
-def premises_by_standing(premises_queryset):
+def premises_by_standing(premises_queryset: QuerySet[Premises]) -> QuerySet[Premises]:
     """The premises, made current, most urgent smartcards standing first: red, amber, then
     green, by name within each."""
     standings.ensure_current(premises_queryset)
@@ -65,7 +78,7 @@ def premises_by_standing(premises_queryset):
     )
 
 
-def with_standing(premises_list):
+def with_standing(premises_list: Iterable[Premises]) -> list[Premises]:
     """Attach each premises' stored smartcards standing (made current by
     premises_by_standing) as `.standing`, and the moment its oldest open request was
     raised as `.oldest_waiting_since`: one query."""
@@ -76,7 +89,7 @@ def with_standing(premises_list):
     return premises_list
 
 
-def standing_totals(premises_queryset):
+def standing_totals(premises_queryset: QuerySet[Premises]) -> dict[str, int]:
     """Totals of the stored smartcards figures over the premises, summed per premises as
     the dashboard sums them (a locum's card counts at each premises they work at), and
     the number of premises without unlocker cover: two queries."""

@@ -1,6 +1,9 @@
 """The home page's smartcards panel."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q
 
@@ -12,6 +15,9 @@ from .cover import can_view_cover
 from .holders import holder_for_self
 from .queue import can_work_queue, queue_for_user
 from .requests import requests_for_self
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,7 @@ class HomePanel:
         )
 
 
-def home_panel(user):
+def home_panel(user: User) -> HomePanel:
     """What the home page shows about smartcards; falsy when nothing applies to the user."""
     from accounts.models import Organisation
 

@@ -1,7 +1,10 @@
 """What the jobs pick up: holders owed a certificate reminder, requests owed an
 escalation, and who to tell."""
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import F, Q
@@ -11,10 +14,20 @@ from accounts.models import Membership, UnlockerCover, User
 
 from ..models import FINAL_REMINDER_DAYS, SmartcardHolder, SmartcardRequest
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from datetime import date, datetime
 
-def holders_due_reminder(today=None):
-    """Ids of holders owed a certificate reminder today: entering the renewal window, or
-    close to expiry, and not yet sent for this expiry date."""
+    from django.db.models import QuerySet
+
+    from accounts.models import Premises
+
+
+def holders_due_reminder(today: date | None = None) -> QuerySet[SmartcardHolder, int]:
+    """Ids of holders owed a certificate reminder today (when None): entering the renewal
+    window (settings.SMARTCARD_RENEWAL_WINDOW_DAYS), or within FINAL_REMINDER_DAYS of
+    expiry, and not yet sent for this expiry date; a flat values_list of ints, by id
+    (docs/decisions/0023-smartcards-renewal-window.md)."""
     today = today or timezone.localdate()
     window_end = today + timedelta(days=settings.SMARTCARD_RENEWAL_WINDOW_DAYS)
     final_end = today + timedelta(days=FINAL_REMINDER_DAYS)
@@ -35,7 +48,10 @@ def holders_due_reminder(today=None):
     )
 
 
-def requests_due_escalation(now=None):
+def requests_due_escalation(now: datetime | None = None) -> QuerySet[SmartcardRequest, int]:
+    """Ids of open requests not yet escalated that have waited at least
+    settings.SMARTCARD_ESCALATE_AFTER_MINUTES minutes by `now` (an aware datetime; now
+    when None): a flat values_list of ints, by id."""
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.SMARTCARD_ESCALATE_AFTER_MINUTES)
     return (
@@ -49,12 +65,13 @@ def requests_due_escalation(now=None):
     )
 
 
-def escalation_recipients(premises):
-    """Active unlockers covering the premises, then portal admins: (email, name) pairs."""
+def escalation_recipients(premises: Premises) -> list[User]:
+    """Active unlockers covering the premises (directly or through its organisation), and
+    active portal admins, by name."""
     return escalation_recipients_for([premises])[premises.pk]
 
 
-def escalation_recipients_for(premises_list):
+def escalation_recipients_for(premises_list: Sequence[Premises]) -> dict[int, list[User]]:
     """{premises_id: [User]}: the active unlockers covering each premises and the active
     portal admins, by name. Two queries for any number of premises."""
     premises_ids = {p.pk for p in premises_list}
@@ -84,13 +101,16 @@ def escalation_recipients_for(premises_list):
     return recipients
 
 
-def manager_memberships_of(user, today=None):
+def manager_memberships_of(user: User, today: date | None = None) -> list[Membership]:
     """One current manager membership per active manager of the premises where user
-    works now (other than user), with the premises they manage."""
+    works now (other than user), with the premises they manage and the manager joined, by
+    the manager's name; today when None."""
     return manager_memberships_for([user], today).get(user.pk, [])
 
 
-def manager_memberships_for(people, today=None):
+def manager_memberships_for(
+    people: Iterable[User], today: date | None = None
+) -> dict[int, list[Membership]]:
     """manager_memberships_of for many people at once, in two queries: {user_id: [one
     current Membership per active manager of the premises the person works at, other
     than themselves, by manager name then premises name]} (no key for nobody)."""
@@ -118,7 +138,7 @@ def manager_memberships_for(people, today=None):
     return {user_id: list(managers.values()) for user_id, managers in per_person.items()}
 
 
-def first_premises_of(people, today=None):
+def first_premises_of(people: Iterable[User], today: date | None = None) -> dict[int, Premises]:
     """{user_id: the first premises (by name) each person works at now}: one query. The
     premises carry their organisation."""
     today = today or timezone.localdate()

@@ -1,5 +1,9 @@
 """Registration Authorities: contact details per ICB area, kept by portal admins."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -10,11 +14,23 @@ from ..models import RegistrationAuthority
 from ..validators import validate_no_passcode, validate_phone
 from ._shared import _require
 
+if TYPE_CHECKING:
+    from accounts.models import Region, User
+
 AUTHORITY_FIELDS = ("name", "main_phone", "local_phone", "email", "notes")
 
 
 @transaction.atomic
-def registration_authority_save(*, actor, region, **fields):
+def registration_authority_save(
+    *, actor: User, region: Region, **fields: str
+) -> RegistrationAuthority:
+    """Create or change the Registration Authority contact of an ICB area from
+    AUTHORITY_FIELDS, trimmed; audited, unchanged when nothing differs
+    (docs/decisions/0020-smartcards-contacts-and-cover.md).
+
+    Raises PermissionDenied without Permission.MANAGE_UNLOCKER_COVER, and ValidationError
+    by field for a missing name or main phone, a bad phone number, or a passcode in the
+    name or notes."""
     _require(actor, Permission.MANAGE_UNLOCKER_COVER)
     values = {name: (fields.get(name) or "").strip() for name in AUTHORITY_FIELDS}
     errors = {}

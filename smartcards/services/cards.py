@@ -1,5 +1,9 @@
 """Card details: recorded by the holder or their manager; profile views audited."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -11,6 +15,11 @@ from .. import selectors
 from ..models import SmartcardHolder
 from ..validators import normalise_uuid, validate_uuid
 from ._shared import _standing_changed
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from accounts.models import Premises, User
 
 
 def _holder_premises(person):
@@ -26,9 +35,22 @@ def _holder_premises(person):
 
 @transaction.atomic
 def smartcard_holder_save(
-    *, actor, person, uuid, certificate_expires_on, has_cim_email, premises=None
-):
-    """Record or change a person's card details: by the person, or by their manager."""
+    *,
+    actor: User,
+    person: User,
+    uuid: str,
+    certificate_expires_on: date,
+    has_cim_email: bool,
+    premises: Premises | None = None,
+) -> SmartcardHolder:
+    """Record or change a person's card details: by the person, or by their manager at
+    `premises` (selectors.can_act_for). The UUID is normalised and checked (12 digits); an
+    expiry date set or changed must be today or later. Audited; the unchanged holder when
+    nothing differs.
+
+    Raises PermissionDenied when the actor may not act for the person there, and
+    ValidationError (uuid, certificate_expires_on) for a bad UUID, one recorded for someone
+    else, or an expiry date in the past."""
     if actor.pk != person.pk and (
         premises is None or not selectors.can_act_for(actor, person, premises)
     ):
@@ -93,8 +115,9 @@ def smartcard_holder_save(
     return holder
 
 
-def smartcard_holder_view(*, actor, holder):
-    """Record that someone looked at a holder's profile (not the holder themselves)."""
+def smartcard_holder_view(*, actor: User, holder: SmartcardHolder) -> None:
+    """Record that someone looked at a holder's profile (not the holder themselves): an
+    audit event at the first premises of the holder the viewer may see."""
     if actor.pk == holder.user_id:
         return
     in_scope = selectors.holder_premises_in_scope(actor, holder)

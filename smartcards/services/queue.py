@@ -1,6 +1,10 @@
 """The unlocker's side of a request: claim, release, resolve (unlocked, renewed or
 referred to the RA) and decline. Who may, and when, is smartcards.actions."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -24,16 +28,26 @@ from ._shared import (
 )
 from .requests import renewal_refusal
 
+if TYPE_CHECKING:
+    from datetime import date
+
+    from accounts.models import User
+
+    from ..models import SmartcardRequest
+
 OUTCOME_DONE = "done"
 OUTCOME_REFERRED = "referred"
 
 
 @transaction.atomic
-def smartcard_request_claim(*, actor, smartcard_request):
+def smartcard_request_claim(
+    *, actor: User, smartcard_request: SmartcardRequest
+) -> SmartcardRequest:
     """Exactly one unlocker holds a request: the row lock makes a second claimer wait,
     then see the first one's claim. Who may claim, and when, is smartcards.actions;
     claiming what the actor already holds changes nothing. Raises PermissionDenied
-    outside the actor's queue, ValidationError (the reason, with its code) otherwise."""
+    outside the actor's queue, ValidationError (the reason, with its code) otherwise
+    (docs/decisions/0024-smartcards-request-states.md)."""
     smartcard_request = _lock(smartcard_request)
     verdict = actions.check(actor, RequestAction.CLAIM, smartcard_request)
     if verdict.code == "claimed_by_you":
@@ -56,9 +70,13 @@ def smartcard_request_claim(*, actor, smartcard_request):
 
 
 @transaction.atomic
-def smartcard_request_release(*, actor, smartcard_request):
-    """Give a claimed request back to the queue. Portal admins can free a stuck claim
-    (smartcards.actions)."""
+def smartcard_request_release(
+    *, actor: User, smartcard_request: SmartcardRequest
+) -> SmartcardRequest:
+    """Give a claimed request back to the queue; its wait and escalation clock start again.
+    Portal admins can free a stuck claim (smartcards.actions): PermissionDenied outside
+    the actor's queue, ValidationError (the reason, with its code) when it is not theirs
+    to release."""
     smartcard_request = _lock(smartcard_request)
     enforce(actions.check(actor, RequestAction.RELEASE, smartcard_request))
     released_from = smartcard_request.claimed_by
@@ -77,9 +95,22 @@ def smartcard_request_release(*, actor, smartcard_request):
 
 @transaction.atomic
 def smartcard_request_resolve(
-    *, actor, smartcard_request, outcome, note, identity_checked=False, new_expires_on=None
-):
-    """Record what the claimer did: unlocked or renewed the card, or referred it to the RA."""
+    *,
+    actor: User,
+    smartcard_request: SmartcardRequest,
+    outcome: str,
+    note: str,
+    identity_checked: bool = False,
+    new_expires_on: date | None = None,
+) -> SmartcardRequest:
+    """Record what the claimer did: unlocked or renewed the card (OUTCOME_DONE, identity
+    checked; a renewal inside the renewal window, with the new later expiry date, which is
+    stored), or referred it to the RA (OUTCOME_REFERRED). The holder and raiser are told.
+
+    Only the claimer resolves it (smartcards.actions): PermissionDenied outside the
+    actor's queue, ValidationError (the reason, with its code) otherwise; and
+    ValidationError (outcome, note, identity_checked, new_expires_on) for a missing
+    choice, note or date, or a renewal outside the window."""
     smartcard_request = _lock(smartcard_request)
     enforce(actions.check(actor, RequestAction.RESOLVE, smartcard_request))
     holder = smartcard_request.holder
@@ -139,7 +170,13 @@ def smartcard_request_resolve(
 
 
 @transaction.atomic
-def smartcard_request_decline(*, actor, smartcard_request, reason):
+def smartcard_request_decline(
+    *, actor: User, smartcard_request: SmartcardRequest, reason: str
+) -> SmartcardRequest:
+    """Decline a request the actor has claimed, with the reason told to the holder and
+    raiser. Only the claimer declines it (smartcards.actions): PermissionDenied outside
+    the actor's queue, ValidationError (the reason, with its code) otherwise; and
+    ValidationError ({"reason": ...}) for a blank reason or one holding a passcode."""
     smartcard_request = _lock(smartcard_request)
     enforce(actions.check(actor, RequestAction.DECLINE, smartcard_request))
     reason = (reason or "").strip()

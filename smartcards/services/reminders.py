@@ -1,7 +1,10 @@
 """The jobs' writes: escalating requests left unclaimed too long, and reminding holders
 and their managers that certificates need renewing."""
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -13,17 +16,23 @@ from .. import selectors
 from ..models import SmartcardHolder, SmartcardRequest, SmartcardRequestEvent
 from ._shared import Action, Status, _day, _email
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import date, datetime
+
 ESCALATION_JOB = "smartcards escalation job"
 REMINDER_JOB = "smartcards reminder job"
 
 
-def smartcard_request_escalate(*, request_id, now=None):
+def smartcard_request_escalate(*, request_id: int, now: datetime | None = None) -> bool:
     """smartcard_requests_escalate for one request: True if this call sent it."""
     return request_id in smartcard_requests_escalate(request_ids=[request_id], now=now)
 
 
 @transaction.atomic
-def smartcard_requests_escalate(*, request_ids, now=None):
+def smartcard_requests_escalate(
+    *, request_ids: Iterable[int], now: datetime | None = None
+) -> list[int]:
     """Tell the covering unlockers and the portal admins that requests have waited too
     long unclaimed. Once per wait: a request is locked, and skipped once escalated,
     claimed or closed. A fixed number of queries for any batch of requests, besides one
@@ -88,13 +97,15 @@ REMINDER_RENEWAL = "renewal"
 REMINDER_FINAL = "final"
 
 
-def certificate_reminder_send(*, holder_id, today=None):
+def certificate_reminder_send(*, holder_id: int, today: date | None = None) -> str | None:
     """certificate_reminders_send for one holder: which reminder went, or None."""
     return certificate_reminders_send(holder_ids=[holder_id], today=today).get(holder_id)
 
 
 @transaction.atomic
-def certificate_reminders_send(*, holder_ids, today=None):
+def certificate_reminders_send(
+    *, holder_ids: Iterable[int], today: date | None = None
+) -> dict[int, str]:
     """Remind holders and their premises managers that the certificates need renewing:
     once when they enter the renewal window, once more shortly before they expire.
 

@@ -1,6 +1,10 @@
 """Unlock and renewal requests, the holder's side: raising (renewals only inside the
 certificate renewal window; expired certificates pointed to the RA) and cancelling."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,9 +16,18 @@ from ..actions import RequestAction
 from ..models import RegistrationAuthority, SmartcardHolder, SmartcardRequest
 from ._shared import Action, Kind, Status, _audit, _day, _email, _event, _guard, _lock, _moment
 
+if TYPE_CHECKING:
+    from datetime import date
 
-def renewal_refusal(holder, today=None):
-    """Why the card's certificates cannot be renewed locally today, or None if they can."""
+    from accounts.models import Premises, User
+
+
+def renewal_refusal(holder: SmartcardHolder, today: date | None = None) -> ValidationError | None:
+    """Why the card's certificates cannot be renewed locally today (when None): a
+    ValidationError, returned not raised, with code "expired" or
+    "outside_renewal_window"; None if they can. Certificates renew locally only in the
+    renewal window before expiry; once expired only the RA can
+    (docs/decisions/0023-smartcards-renewal-window.md)."""
     state = holder.certificate(today)
     if state.is_expired:
         return ValidationError(
@@ -32,7 +45,9 @@ def renewal_refusal(holder, today=None):
     return None
 
 
-def expired_unlock_warning(holder, premises, today=None):
+def expired_unlock_warning(
+    holder: SmartcardHolder, premises: Premises | None, today: date | None = None
+) -> str | None:
     """What to tell whoever asks for an unlock of a card whose certificates have expired,
     or None when they have not. An unlocker can unlock the card, but it will not work
     until the Registration Authority repairs it (DESIGN.md, smartcards), so the person is
@@ -59,8 +74,15 @@ def expired_unlock_warning(holder, premises, today=None):
 
 @transaction.atomic
 def smartcard_request_raise(
-    *, actor, holder, premises, kind, urgent=False, note="", expired_understood=False
-):
+    *,
+    actor: User,
+    holder: SmartcardHolder,
+    premises: Premises,
+    kind: str,
+    urgent: bool = False,
+    note: str = "",
+    expired_understood: bool = False,
+) -> SmartcardRequest:
     """Raise an unlock or renew request for a card, from the holder or their manager.
 
     A renewal is refused outside the certificate renewal window (renewal_refusal). An
@@ -131,7 +153,16 @@ def smartcard_request_raise(
 
 
 @transaction.atomic
-def smartcard_request_cancel(*, actor, smartcard_request, reason=""):
+def smartcard_request_cancel(
+    *, actor: User, smartcard_request: SmartcardRequest, reason: str = ""
+) -> SmartcardRequest:
+    """Cancel a waiting or claimed request, with an optional reason (checked by the
+    passcode guard); the claimer, if another person, is told by email.
+
+    Who may cancel, and when, is smartcards.actions: PermissionDenied for someone with no
+    say over it, ValidationError (the reason, with its code) when it is closed already.
+    ValidationError too when the reason holds a passcode or the UUID
+    (docs/decisions/0021-smartcards-passcode-guard.md)."""
     smartcard_request = _lock(smartcard_request)
     enforce(actions.check(actor, RequestAction.CANCEL, smartcard_request))
     reason = (reason or "").strip()
