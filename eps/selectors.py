@@ -6,8 +6,11 @@ premises queryset the caller has already scoped and answers in one query, whatev
 number of premises; what the figures mean (days of cover, low, order by) is eps.cover's.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import (
     Count,
@@ -43,6 +46,14 @@ from .models import (
     TokenSettings,
     default_settings,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.db.models import QuerySet
+
+    from accounts.models import Organisation, User
 
 AREA = "eps"
 
@@ -134,7 +145,9 @@ def _count(queryset):
     return Coalesce(_value(queryset, Count("pk")), Value(0))
 
 
-def token_figures(premises_qs, *, today=None):
+def token_figures(
+    premises_qs: QuerySet[Premises], *, today: date | None = None
+) -> list[TokenFigures]:
     """TokenFigures for every premises of a queryset the caller has scoped: one query,
     whatever the number of premises.
 
@@ -196,11 +209,13 @@ def token_figures(premises_qs, *, today=None):
     ]
 
 
-def token_figures_for(premises, *, today=None):
+def token_figures_for(premises: Premises, *, today: date | None = None) -> TokenFigures:
+    """The TokenFigures of one premises on `today` (today when None): one query. Unscoped:
+    the caller has fetched the premises through a scoped selector."""
     return token_figures(Premises.objects.filter(pk=premises.pk), today=today)[0]
 
 
-def with_standings(figures_list):
+def with_standings(figures_list: Iterable[TokenFigures]) -> list[TokenFigures]:
     """Attach each premises' stored EPS standing (made current first) to its figures, for
     the status column and the home panel: a fixed number of queries."""
     return standings.attach(figures_list, AREA, premises_id=lambda figures: figures.premises.pk)
@@ -224,7 +239,7 @@ SORTS = {
 DEFAULT_SORT = "days"
 
 
-def parse_sort(value):
+def parse_sort(value: str | None) -> tuple[str, bool]:
     """("days", False) from "days", ("days", True) from "-days"; unknown gives the default."""
     value = (value or "").strip()
     descending = value.startswith("-")
@@ -234,31 +249,44 @@ def parse_sort(value):
     return key, descending
 
 
-def sort_figures(figures, key, descending=False):
+def sort_figures(
+    figures: Iterable[TokenFigures], key: str, descending: bool = False
+) -> list[TokenFigures]:
+    """The figures sorted by a SORTS key (as parse_sort gives it; KeyError for another);
+    premises without usage last when sorting by days of cover."""
     return sorted(figures, key=SORTS[key][1], reverse=descending)
 
 
 # --- Premises-level reads ------------------------------------------------------------------
 
 
-def token_premises_get(user, pk, permission=Permission.VIEW_TOKENS):
+def token_premises_get(
+    user: User, pk: int, permission: Permission = Permission.VIEW_TOKENS
+) -> Premises:
+    """One premises where the user holds `permission` (viewing tokens by default). Raises
+    Http404 otherwise."""
     return get_object_or_404(premises_for_user(user, permission), pk=pk)
 
 
-def token_settings_for(premises):
+def token_settings_for(premises: Premises) -> TokenSettings:
     """The premises' settings row, or an unsaved one holding the defaults."""
     return TokenSettings.objects.filter(premises=premises).first() or TokenSettings(
         premises=premises
     )
 
 
-def movements_for_premises(user, premises):
+def movements_for_premises(user: User, premises: Premises) -> QuerySet[StockMovement]:
+    """The premises' stock ledger (usage, deliveries, adjustments), newest first, with
+    recorder and order joined, for someone who may view its tokens; none otherwise
+    (docs/decisions/0012-eps-stock-ledger.md)."""
     if not has_permission(user, Permission.VIEW_TOKENS, premises):
         return StockMovement.objects.none()
     return StockMovement.objects.filter(premises=premises).select_related("recorded_by", "order")
 
 
-def stock_history(premises, *, today=None, days=USAGE_WINDOW_DAYS):
+def stock_history(
+    premises: Premises, *, today: date | None = None, days: int = USAGE_WINDOW_DAYS
+) -> list[tuple[date, int]]:
     """[(day, tokens in stock at the end of that day)] for the last `days` days."""
     today = today or timezone.localdate()
     start = today - timedelta(days=days - 1)
@@ -279,18 +307,28 @@ def stock_history(premises, *, today=None, days=USAGE_WINDOW_DAYS):
     return history
 
 
-def orders_for_user(user, permission=Permission.VIEW_TOKENS):
+def orders_for_user(
+    user: User, permission: Permission = Permission.VIEW_TOKENS
+) -> QuerySet[TokenOrder]:
+    """Token orders at premises where the user holds `permission`, with premises,
+    organisation, requester and placer joined."""
     scope = scope_for(user)
     return TokenOrder.objects.filter(
         scope.premises_filter(permission, prefix="premises__")
     ).select_related("premises", "premises__organisation", "requested_by", "placed_by")
 
 
-def open_orders_for_premises(user, premises):
+def open_orders_for_premises(user: User, premises: Premises) -> QuerySet[TokenOrder]:
+    """The premises' orders still open (TokenOrder.OPEN_STATUSES: draft or placed) the user
+    may see, newest first."""
     return orders_for_user(user).filter(premises=premises, status__in=TokenOrder.OPEN_STATUSES)
 
 
-def recent_closed_orders_for_premises(user, premises, limit=5):
+def recent_closed_orders_for_premises(
+    user: User, premises: Premises, limit: int = 5
+) -> QuerySet[TokenOrder]:
+    """The premises' last `limit` received or cancelled orders the user may see, newest
+    first."""
     return (
         orders_for_user(user)
         .filter(premises=premises)
@@ -298,11 +336,16 @@ def recent_closed_orders_for_premises(user, premises, limit=5):
     )
 
 
-def order_get(user, pk):
+def order_get(user: User, pk: int) -> TokenOrder:
+    """One order from orders_for_user. Raises Http404 for one out of the user's sight."""
     return get_object_or_404(orders_for_user(user), pk=pk)
 
 
-def is_pcse_orderer(user, premises, *, today=None):
+def is_pcse_orderer(
+    user: User | AnonymousUser, premises: Premises, *, today: date | None = None
+) -> bool:
+    """Whether the user works at the premises on `today` (today when None) and is linked to
+    its PCSE Online account; False when not signed in."""
     if not user.is_authenticated:
         return False
     return (
@@ -312,7 +355,7 @@ def is_pcse_orderer(user, premises, *, today=None):
     )
 
 
-def can_handle_orders(user, premises):
+def can_handle_orders(user: User, premises: Premises) -> bool:
     """Managers, head office and admins; and staff linked to the premises' PCSE Online
     account, who are the people placing the orders (docs/decisions/0010-eps-permissions.md)."""
     if has_permission(user, Permission.MANAGE_TOKENS, premises):
@@ -322,21 +365,28 @@ def can_handle_orders(user, premises):
     )
 
 
-def order_get_for_handling(user, pk):
-    """An order the user may place, receive, cancel or chase; anything else is 404."""
+def order_get_for_handling(user: User, pk: int) -> TokenOrder:
+    """An order the user may place, receive, cancel or chase (can_handle_orders). Raises
+    Http404 for anything else."""
     order = order_get(user, pk)
     if not can_handle_orders(user, order.premises):
         raise Http404
     return order
 
 
-def escalations_for_order(order):
+def escalations_for_order(order: TokenOrder) -> QuerySet[OrderEscalation]:
+    """The chases of an order with PCSE, newest first, with who chased joined. The
+    caller has fetched the order through a scoped selector."""
     return OrderEscalation.objects.filter(order=order).select_related("escalated_by")
 
 
-def pcse_orderers_for_premises(user, premises, *, today=None):
-    """The people linked to the premises' PCSE account, each marked whether they still
-    work there (only those count towards the two the guidance asks for)."""
+def pcse_orderers_for_premises(
+    user: User, premises: Premises, *, today: date | None = None
+) -> QuerySet[PcseOrderer]:
+    """The people linked to the premises' PCSE account, with user and adder joined, each
+    annotated `works_here` (bool: still works there on `today`; only those count towards
+    the two the guidance asks for, docs/decisions/0008-eps-pcse-contacts.md); none for
+    someone who may not view its tokens."""
     if not has_permission(user, Permission.VIEW_TOKENS, premises):
         return PcseOrderer.objects.none()
     current = Membership.objects.current(today).filter(user=OuterRef("user"), premises=premises)
@@ -347,7 +397,9 @@ def pcse_orderers_for_premises(user, premises, *, today=None):
     )
 
 
-def pcse_orderer_get(user, pk):
+def pcse_orderer_get(user: User, pk: int) -> PcseOrderer:
+    """One PCSE orderer link at a premises where the user may manage tokens, with user,
+    premises and organisation joined. Raises Http404 otherwise."""
     scope = scope_for(user)
     return get_object_or_404(
         PcseOrderer.objects.filter(
@@ -357,8 +409,9 @@ def pcse_orderer_get(user, pk):
     )
 
 
-def staff_who_could_order(premises, *, today=None):
-    """Current staff at the premises not yet linked to its PCSE account."""
+def staff_who_could_order(premises: Premises, *, today: date | None = None) -> QuerySet[Membership]:
+    """Current staff at the premises (on `today`, today when None) not yet linked to its
+    PCSE account, by name with user joined: the add-orderer form's choices."""
     return (
         Membership.objects.current(today)
         .filter(premises=premises)
@@ -371,8 +424,9 @@ def staff_who_could_order(premises, *, today=None):
 # --- Lists across premises -----------------------------------------------------------------
 
 
-def own_premises_figures(user, *, today=None):
-    """Figures for the premises the user works at (the home page and the tokens page)."""
+def own_premises_figures(user: User, *, today: date | None = None) -> list[TokenFigures]:
+    """TokenFigures, with their stored standing, for the premises the user works at (the
+    home page and the tokens page); [] for someone who works nowhere."""
     staff_premises_ids = scope_for(user).staff_premises_ids
     if not staff_premises_ids:
         return []
@@ -380,8 +434,9 @@ def own_premises_figures(user, *, today=None):
     return with_standings(token_figures(premises, today=today))
 
 
-def token_alerts_for_user(user, *, today=None):
-    """The user's own premises whose EPS standing is short of green."""
+def token_alerts_for_user(user: User, *, today: date | None = None) -> list[TokenFigures]:
+    """The user's own premises' TokenFigures whose EPS standing is short of green (or not
+    worked out)."""
     return [
         figures
         for figures in own_premises_figures(user, today=today)
@@ -389,22 +444,28 @@ def token_alerts_for_user(user, *, today=None):
     ]
 
 
-def token_organisations_for_user(user):
+def token_organisations_for_user(user: User) -> QuerySet[Organisation]:
+    """Organisations whose token pages the user may see (head office, portal admins), by name."""
     return organisations_for_user(user, Permission.VIEW_TOKENS)
 
 
-def organisation_token_figures(user, organisation, *, today=None):
-    """Every premises of an organisation the user may see tokens for, with figures."""
+def organisation_token_figures(
+    user: User, organisation: Organisation, *, today: date | None = None
+) -> list[TokenFigures]:
+    """Every premises of an organisation the user may see tokens for, with figures and
+    stored standing."""
     premises = premises_for_user(user, Permission.VIEW_TOKENS).filter(organisation=organisation)
     return with_standings(token_figures(premises, today=today))
 
 
-def token_organisation_get(user, pk):
+def token_organisation_get(user: User, pk: int) -> Organisation:
+    """One organisation from token_organisations_for_user. Raises Http404 otherwise."""
     return get_object_or_404(token_organisations_for_user(user), pk=pk)
 
 
-def organisation_summary(figures):
-    """Counts over figures carrying their standing (with_standings)."""
+def organisation_summary(figures: Sequence[TokenFigures]) -> dict[str, int]:
+    """Counts over figures carrying their standing (with_standings): {"premises", "low",
+    "overdue", "too_few_orderers", "no_usage"}, each a number of premises."""
     return {
         "premises": len(figures),
         "low": sum(1 for f in figures if f.is_low),
@@ -416,9 +477,9 @@ def organisation_summary(figures):
     }
 
 
-def home_panel(user):
-    """The home page's EPS panel: the user's premises that need something doing about
-    tokens, or None when there is nothing to say."""
+def home_panel(user: User) -> dict[str, list[TokenFigures]] | None:
+    """The home page's EPS panel: {"alerts": [TokenFigures]} for the user's premises that
+    need something doing about tokens, or None when there is nothing to say."""
     alerts = token_alerts_for_user(user)
     return {"alerts": alerts} if alerts else None
 
@@ -463,12 +524,15 @@ def _stored_order(key, descending):
     return [term.asc(nulls_last=True) for term in terms]
 
 
-def organisation_token_table(user, organisation, sort=DEFAULT_SORT, descending=False):
+def organisation_token_table(
+    user: User, organisation: Organisation, sort: str = DEFAULT_SORT, descending: bool = False
+) -> tuple[QuerySet[PremisesStanding], dict[str, int]]:
     """The head-office table of an organisation's premises the user may see tokens for:
     (a queryset of their stored EPS standings in the order asked, with the premises,
     for a Paginator; the summary counts over all of them). Made current first; a fixed
     number of queries whatever the number of premises. Turn a page's standings into
-    rows with `stored_token_rows`."""
+    rows with `stored_token_rows`. sort: a SORTS key (KeyError for another); summary:
+    {"premises", "low", "overdue", "too_few_orderers", "no_usage"}, numbers of premises."""
     premises = premises_for_user(user, Permission.VIEW_TOKENS).filter(organisation=organisation)
     standings.ensure_current(premises)
     rows = PremisesStanding.objects.filter(
@@ -484,6 +548,6 @@ def organisation_token_table(user, organisation, sort=DEFAULT_SORT, descending=F
     return rows.order_by(*_stored_order(sort, descending)), summary
 
 
-def stored_token_rows(page_standings):
+def stored_token_rows(page_standings: Iterable[PremisesStanding]) -> list[StoredTokenRow]:
     """StoredTokenRows for a page of organisation_token_table's standings."""
     return [StoredTokenRow(row.premises, standings.stored_standing(row)) for row in page_standings]

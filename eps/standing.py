@@ -17,9 +17,22 @@ Figures: stock, days_of_cover (int or None), reorder_days, open_orders, placed_o
 overdue_orders, orderers (int), has_usage, is_low, too_few_orderers (bool).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from accounts.standings import AMBER, GREEN, RED, Standing
 
 from .selectors import token_figures
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from django.db.models import QuerySet
+
+    from accounts.models import Premises
+
+    from .selectors import TokenFigures
 
 MIN_ORDERERS = 2
 
@@ -28,7 +41,7 @@ def _plural(count, word):
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def standing_from_figures(t):
+def standing_from_figures(t: TokenFigures) -> Standing:
     """The Standing for one premises' TokenFigures."""
     figures = {
         "stock": t.stock,
@@ -74,7 +87,7 @@ def standing_from_figures(t):
     )
 
 
-def work_out(premises_queryset, on):
+def work_out(premises_queryset: QuerySet[Premises], on: date) -> dict[int, Standing]:
     """{premises_id: Standing} for every premises of the queryset on day `on`: one query."""
     return {
         figures.premises.pk: standing_from_figures(figures)

@@ -1,5 +1,9 @@
 """The daily low-stock job: episodes that ended, and one alert per episode."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -10,11 +14,14 @@ from .. import selectors
 from ..models import TokenSettings
 from ._shared import _audit, _lock_settings
 
+if TYPE_CHECKING:
+    from datetime import date
+
 LOW_STOCK_JOB = "eps low-stock job"
 
 
 @transaction.atomic
-def token_low_stock_sweep(*, today=None):
+def token_low_stock_sweep(*, today: date | None = None) -> list[int]:
     """End the episodes of premises that recovered; return the ids of premises that
     need a low-stock email now. Reads every premises in a fixed number of queries."""
     figures = selectors.token_figures(Premises.objects.order_by("pk"), today=today)
@@ -46,12 +53,13 @@ def _alert_recipients(premises):
 
 
 @transaction.atomic
-def token_low_stock_alert(*, premises_id, today=None):
-    """Email the premises managers that tokens are running low, once per episode.
+def token_low_stock_alert(*, premises_id: int, today: date | None = None) -> bool:
+    """Email the premises managers (its head office when it has none) that tokens are
+    running low, once per episode (docs/decisions/0007-eps-low-stock-alerts.md). True when
+    this call sent it.
 
     Safe to run twice: the settings row is locked and the episode marker checked, so a
-    second run (a retried task, a second beat) sends nothing.
-    """
+    second run (a retried task, a second beat) sends nothing."""
     premises = Premises.objects.select_related("organisation").get(pk=premises_id)
     settings_row = _lock_settings(premises)
     if settings_row.low_stock_alerted_at is not None:

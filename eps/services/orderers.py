@@ -1,5 +1,9 @@
 """The people linked to the premises' PCSE Online account."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -11,9 +15,12 @@ from ..actions import OrdererAction
 from ..models import PcseOrderer
 from ._shared import _audit
 
+if TYPE_CHECKING:
+    from accounts.models import Premises, User
+
 
 @transaction.atomic
-def pcse_orderer_add(*, actor, premises, user):
+def pcse_orderer_add(*, actor: User, premises: Premises, user: User) -> PcseOrderer:
     """Record that PCSE linked `user`, who works at the premises, to its PCSE Online
     account (eps.actions decides who may)."""
     enforce(actions.check_orderers(actor, OrdererAction.ADD, premises))
@@ -35,7 +42,9 @@ def pcse_orderer_add(*, actor, premises, user):
 
 
 @transaction.atomic
-def pcse_orderer_remove(*, actor, orderer):
+def pcse_orderer_remove(*, actor: User, orderer: PcseOrderer) -> None:
+    """Unlink a person from the premises' PCSE Online account, audited. Raises
+    PermissionDenied without Permission.MANAGE_TOKENS there."""
     enforce(actions.check_orderers(actor, OrdererAction.REMOVE, orderer.premises))
     _audit(
         actor=actor,

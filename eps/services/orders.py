@@ -1,6 +1,9 @@
 """Token orders: draft -> placed on PCSE Online -> received, or cancelled; chases."""
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,11 +29,20 @@ from ._shared import (
     _require,
 )
 
+if TYPE_CHECKING:
+    from datetime import date
+
+    from accounts.models import Premises, User
+
 
 @transaction.atomic
-def token_order_draft(*, actor, premises, packs):
+def token_order_draft(*, actor: User, premises: Premises, packs: int) -> TokenOrder:
     """Anyone on the team who sees the stock may ask for an order; placing it on PCSE
-    Online is for the managers and the premises' PCSE orderers."""
+    Online is for the managers and the premises' PCSE orderers. A draft of `packs` packs
+    of the premises' pack size.
+
+    Raises PermissionDenied without Permission.VIEW_TOKENS there, and ValidationError
+    ({"packs": ...}) for fewer than 1 pack or more than MAX_TOKENS tokens."""
     _require(actor, Permission.VIEW_TOKENS, premises)
     settings_row = _lock_settings(premises)
     _check_tokens("packs", packs, noun="packs")
@@ -65,10 +77,19 @@ def _check_expected_delivery(expected_delivery_on, placed_on):
 
 
 @transaction.atomic
-def token_order_place(*, actor, order, pcse_reference, placed_on, expected_delivery_on=None):
+def token_order_place(
+    *,
+    actor: User,
+    order: TokenOrder,
+    pcse_reference: str,
+    placed_on: date,
+    expected_delivery_on: date | None = None,
+) -> TokenOrder:
     """Record that the order was placed on PCSE Online, with PCSE's reference. Who may,
     and from which state, is eps.actions (PermissionDenied, or ValidationError with the
-    reason); the reference is checked and must be new for the premises."""
+    reason); the reference is checked and must be new for the premises
+    (docs/decisions/0009-eps-pcse-reference.md). ValidationError too for dates in the
+    future, more than MAX_BACKDATE_DAYS days back, or delivery before placing."""
     _lock_settings(order.premises)
     order = _lock_order(order)
     enforce(actions.check(actor, OrderAction.PLACE, order))
@@ -112,7 +133,9 @@ def token_order_place(*, actor, order, pcse_reference, placed_on, expected_deliv
 
 
 @transaction.atomic
-def token_order_expected_delivery_set(*, actor, order, expected_delivery_on):
+def token_order_expected_delivery_set(
+    *, actor: User, order: TokenOrder, expected_delivery_on: date
+) -> TokenOrder:
     """Record when PCSE expects to deliver a placed order (eps.actions decides who and
     when), within a year of placing it."""
     order = _lock_order(order)
@@ -143,9 +166,13 @@ def token_order_expected_delivery_set(*, actor, order, expected_delivery_on):
 
 
 @transaction.atomic
-def token_order_receive(*, actor, order, received_on, tokens_received=None):
-    """The delivery arrived: the order is received and its tokens join the stock, once
-    (eps.actions decides who and from which state)."""
+def token_order_receive(
+    *, actor: User, order: TokenOrder, received_on: date, tokens_received: int | None = None
+) -> TokenOrder:
+    """The delivery arrived: the order is received and its tokens (the order's, or
+    tokens_received when the delivery differed) join the stock, once (eps.actions
+    decides who and from which state: PermissionDenied, or ValidationError with the
+    reason). ValidationError too for a bad number of tokens or delivery date."""
     settings_row = _lock_settings(order.premises)
     order = _lock_order(order)
     enforce(actions.check(actor, OrderAction.RECEIVE, order))
@@ -190,7 +217,7 @@ def token_order_receive(*, actor, order, received_on, tokens_received=None):
 
 
 @transaction.atomic
-def token_order_cancel(*, actor, order, reason):
+def token_order_cancel(*, actor: User, order: TokenOrder, reason: str) -> TokenOrder:
     """Cancel a draft or placed order, with the reason (eps.actions decides who and
     when)."""
     order = _lock_order(order)
@@ -215,8 +242,13 @@ def token_order_cancel(*, actor, order, reason):
 
 
 @transaction.atomic
-def token_order_escalate(*, actor, order, method, note=""):
-    """Record a chase of a late order with PCSE (eps.actions decides who and when)."""
+def token_order_escalate(
+    *, actor: User, order: TokenOrder, method: str, note: str = ""
+) -> OrderEscalation:
+    """Record a chase of a late order with PCSE (eps.actions decides who and when:
+    PermissionDenied, or ValidationError with the reason). method: an
+    OrderEscalation.Method value (ValidationError for another); note trimmed to 500
+    characters."""
     order = _lock_order(order)
     enforce(actions.check(actor, OrderAction.CHASE, order))
     if method not in OrderEscalation.Method.values:

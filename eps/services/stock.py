@@ -1,6 +1,9 @@
 """The stock ledger: usage, counts and reorder settings."""
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,6 +24,13 @@ from ._shared import (
     _require,
 )
 
+if TYPE_CHECKING:
+    from datetime import date
+
+    from accounts.models import Premises, User
+
+    from ..models import TokenSettings
+
 
 def _stock(premises):
     total = StockMovement.objects.filter(premises=premises).aggregate(total=Sum("quantity"))
@@ -39,8 +49,14 @@ def _period_words(occurred_on, period_days):
 
 @transaction.atomic
 def token_usage_record(
-    *, actor, premises, quantity, occurred_on=None, period_days=1, if_already=None
-):
+    *,
+    actor: User,
+    premises: Premises,
+    quantity: int,
+    occurred_on: date | None = None,
+    period_days: int = 1,
+    if_already: str | None = None,
+) -> tuple[StockMovement, int]:
     """Tokens used on a day, or over the week ending on occurred_on.
 
     Any member of the team who can see the stock records usage: it is the quick,
@@ -131,9 +147,15 @@ def token_usage_record(
 
 
 @transaction.atomic
-def token_count_record(*, actor, premises, counted, reason):
+def token_count_record(
+    *, actor: User, premises: Premises, counted: int, reason: str
+) -> StockMovement:
     """A count of the tokens on the shelf: the difference from the ledger is recorded as
-    an adjustment, so the history says why the figure moved."""
+    an adjustment dated today, so the history says why the figure moved.
+
+    Raises PermissionDenied without Permission.MANAGE_TOKENS there, and ValidationError
+    (counted, reason) for a count below 0 or above MAX_TOKENS, a blank reason, or a count
+    that matches the stock."""
     _require(actor, Permission.MANAGE_TOKENS, premises)
     if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
         raise ValidationError({"counted": "Enter the number of tokens counted, 0 or more"})
@@ -171,7 +193,13 @@ def token_count_record(*, actor, premises, counted, reason):
 
 
 @transaction.atomic
-def token_settings_update(*, actor, premises, pack_size, lead_time_days, safety_margin_days):
+def token_settings_update(
+    *, actor: User, premises: Premises, pack_size: int, lead_time_days: int, safety_margin_days: int
+) -> TokenSettings:
+    """Change the premises' pack size (tokens) and lead time and safety margin (days), which
+    set the reorder point (docs/decisions/0011-eps-reorder-defaults.md); audited,
+    unchanged when nothing differs. Raises PermissionDenied without
+    Permission.MANAGE_TOKENS there, and ValidationError for values the model refuses."""
     _require(actor, Permission.MANAGE_TOKENS, premises)
     settings_row = _lock_settings(premises)
     changes = {}
