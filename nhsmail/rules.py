@@ -14,8 +14,11 @@ account unconfirmed for 30 days is at risk (NHSmail marks unused accounts inacti
 30 days), and after 60 days it no longer counts (by then NHSmail would have deleted it).
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -26,6 +29,14 @@ from accounts.standings import LeavingEffect, Standing
 from .models import ComplianceStatus, MailboxLink, PersonalAccount, SharedMailbox
 from .validators import is_shared_mailbox_address, shared_mailbox_address_q
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import date
+
+    from django.db.models import QuerySet
+
+    from accounts.models import User
+
 AT_RISK_AFTER_DAYS = 30
 STOPS_COUNTING_AFTER_DAYS = 60
 # Reminders go out this many days after the last confirmation, before the 30 run out.
@@ -33,7 +44,7 @@ REMIND_AFTER_DAYS = 25
 REQUIRED_PEOPLE = 2
 
 
-def status_for(has_mailbox, count):
+def status_for(has_mailbox: bool, count: int) -> ComplianceStatus:
     """The rule's status for a premises with (or without) a shared mailbox and `count`
     people who count."""
     if not has_mailbox or count < REQUIRED_PEOPLE:
@@ -62,7 +73,7 @@ class Evaluation:
         return reason_for(self.has_mailbox, self.qualifying_names)
 
 
-def reason_for(has_mailbox, names):
+def reason_for(has_mailbox: bool, names: Sequence[str]) -> str:
     """The rule's reason for a premises with (or without) a shared mailbox and the sorted
     short names of the people who count, as the standing and the compliance page show it."""
     if not has_mailbox:
@@ -79,12 +90,12 @@ def reason_for(has_mailbox, names):
     return f"{len(names)} live linked accounts"
 
 
-def counts_as_live_since(on):
+def counts_as_live_since(on: date) -> date:
     """The earliest last-confirmed date that still counts as live on day `on`."""
     return on - timedelta(days=STOPS_COUNTING_AFTER_DAYS)
 
 
-def qualifying_links(on=None):
+def qualifying_links(on: date | None = None) -> QuerySet[MailboxLink]:
     """Current links that count towards the rule on day `on`: one row per link.
 
     A shared mailbox is never a personal account: an account whose address is any
@@ -108,7 +119,9 @@ def qualifying_links(on=None):
     )
 
 
-def evaluate(premises_queryset=None, on=None):
+def evaluate(
+    premises_queryset: QuerySet[Premises] | None = None, on: date | None = None
+) -> dict[int, Evaluation]:
     """Evaluate the rule for many premises in two queries, whatever their number.
 
     Returns {premises_id: Evaluation}. Without a queryset, every premises.
@@ -135,13 +148,18 @@ def evaluate(premises_queryset=None, on=None):
     }
 
 
-def account_days_unconfirmed(account, on=None):
+def account_days_unconfirmed(account: PersonalAccount, on: date | None = None) -> int | None:
+    """Days since the account was last confirmed in use, on day `on` (today when None);
+    None when it never was."""
     if account.last_confirmed_on is None:
         return None
     return ((on or timezone.localdate()) - account.last_confirmed_on).days
 
 
-def account_is_counted(account, on=None):
+def account_is_counted(account: PersonalAccount, on: date | None = None) -> bool:
+    """Whether the account itself can count towards the rule on day `on` (today when
+    None): live, not a shared mailbox's shape, confirmed within STOPS_COUNTING_AFTER_DAYS
+    days. Membership and link are qualifying_links' part."""
     on = on or timezone.localdate()
     return (
         account.status == PersonalAccount.Status.LIVE
@@ -153,12 +171,14 @@ def account_is_counted(account, on=None):
     )
 
 
-def account_at_risk(account, on=None):
+def account_at_risk(account: PersonalAccount, on: date | None = None) -> bool:
+    """Whether a counted account has gone AT_RISK_AFTER_DAYS (30) days or more unconfirmed:
+    NHSmail marks unused accounts inactive after 30 days."""
     days = account_days_unconfirmed(account, on)
     return account_is_counted(account, on) and days is not None and days >= AT_RISK_AFTER_DAYS
 
 
-def work_out(premises_queryset, on):
+def work_out(premises_queryset: QuerySet[Premises], on: date) -> dict[int, Standing]:
     """The NHSmail standing of every premises of the queryset on day `on`, for
     accounts.standings: {premises_id: Standing}, in evaluate's two queries.
 
@@ -178,7 +198,7 @@ def work_out(premises_queryset, on):
 _COUNT_WORDS = {0: "no", 1: "one", 2: "two"}
 
 
-def leaving_effect(premises, user, on):
+def leaving_effect(premises: Premises, user: User, on: date) -> LeavingEffect | None:
     """What `user` leaving `premises` from day `on` does to its NHSmail rule, for the page
     that ends a membership: a LeavingEffect naming the count and status left behind, or
     None when the person does not count there (their leaving changes nothing). Two

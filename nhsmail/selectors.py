@@ -1,7 +1,10 @@
 """Reads for the NHSmail area, scoped to what the user may see."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -15,6 +18,12 @@ from accounts.selectors import staff_for_premises
 from . import rules
 from .models import AccountRequest, MailboxLink, PersonalAccount, SharedMailbox
 from .services import AREA
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from accounts.models import Organisation
+    from accounts.standings import StoredStanding
 
 
 @dataclass
@@ -40,7 +49,11 @@ class StaffRow:
         return rules.account_days_unconfirmed(self.account) if self.account else None
 
 
-def premises_for_nhsmail(user, pk, permission=Permission.VIEW_NHSMAIL):
+def premises_for_nhsmail(
+    user: User, pk: int, permission: Permission = Permission.VIEW_NHSMAIL
+) -> Premises:
+    """One premises where the user holds `permission` (viewing NHSmail by default), with
+    organisation joined. Raises Http404 otherwise."""
     scope = scope_for(user)
     return get_object_or_404(
         Premises.objects.filter(scope.premises_filter(permission)).select_related("organisation"),
@@ -48,12 +61,15 @@ def premises_for_nhsmail(user, pk, permission=Permission.VIEW_NHSMAIL):
     )
 
 
-def mailbox_for_premises(premises):
+def mailbox_for_premises(premises: Premises) -> SharedMailbox | None:
+    """The premises' shared mailbox with its owners prefetched, or None when none is
+    recorded. The caller has fetched the premises through a scoped selector."""
     return SharedMailbox.objects.filter(premises=premises).prefetch_related("owners").first()
 
 
-def staff_rows(premises):
-    """Each current member with their account and current link: three queries."""
+def staff_rows(premises: Premises) -> list[StaffRow]:
+    """Each current member with their account and current link to the premises' shared
+    mailbox (or None), by name: three queries."""
     memberships = list(
         Membership.objects.current()
         .filter(premises=premises)
@@ -71,13 +87,15 @@ def staff_rows(premises):
     return [StaffRow(m, accounts.get(m.user_id), links.get(m.user_id)) for m in memberships]
 
 
-def standing_for(premises):
+def standing_for(premises: Premises) -> StoredStanding | None:
     """The premises' stored NHSmail standing (accounts.standings.StoredStanding), made
-    current first."""
+    current first; None when it has none (a closed premises)."""
     return standings.standing_of(premises, AREA)
 
 
-def link_for_user(user, pk):
+def link_for_user(user: User, pk: int) -> MailboxLink:
+    """A mailbox link at a premises where the user may manage NHSmail, with account, user,
+    mailbox and premises joined. Raises Http404 otherwise."""
     scope = scope_for(user)
     return get_object_or_404(
         MailboxLink.objects.filter(
@@ -87,8 +105,9 @@ def link_for_user(user, pk):
     )
 
 
-def account_for_user(user, pk):
-    """An account the user may confirm: their own, or a staff member's they manage."""
+def account_for_user(user: User, pk: int) -> PersonalAccount:
+    """An account the user may confirm: their own, or a current staff member's where they
+    manage NHSmail; any for a portal admin. Raises Http404 otherwise."""
     scope = scope_for(user)
     managed = Membership.objects.current().filter(
         scope.premises_filter(Permission.MANAGE_NHSMAIL, prefix="premises__")
@@ -99,14 +118,14 @@ def account_for_user(user, pk):
     return get_object_or_404(accounts, pk=pk)
 
 
-def mailbox_owner_choices(user, premises):
+def mailbox_owner_choices(user: User, premises: Premises) -> QuerySet[User]:
     """The people who may be named owners of the premises' shared mailbox: its current
     staff, by name; none for someone who may not see its staff."""
     on_staff = staff_for_premises(user, premises).values("user_id")
     return User.objects.filter(pk__in=on_staff).order_by("full_name")
 
 
-def linkable_accounts(user, premises):
+def linkable_accounts(user: User, premises: Premises) -> QuerySet[PersonalAccount]:
     """Personal accounts of the premises' current staff not yet linked to its shared
     mailbox, by holder's name: the choices of the link form."""
     on_staff = staff_for_premises(user, premises).values("user_id")
@@ -119,16 +138,19 @@ def linkable_accounts(user, premises):
     )
 
 
-def organisation_premises_ids(organisation):
+def organisation_premises_ids(organisation: Organisation) -> list[int]:
     """Ids of every premises of the organisation (the "check now" job's list)."""
     return list(Premises.objects.filter(organisation=organisation).values_list("id", flat=True))
 
 
-def own_account(user):
+def own_account(user: User) -> PersonalAccount | None:
+    """The user's own personal NHSmail account, or None when none is recorded."""
     return PersonalAccount.objects.filter(user=user).first()
 
 
-def account_requests_for_premises(premises):
+def account_requests_for_premises(premises: Premises) -> QuerySet[AccountRequest]:
+    """The premises' NHSmail account requests not yet live, with user and submitter
+    joined. The caller has checked the viewer may manage NHSmail there."""
     return (
         AccountRequest.objects.filter(premises=premises)
         .exclude(status=AccountRequest.Status.LIVE)
@@ -136,7 +158,7 @@ def account_requests_for_premises(premises):
     )
 
 
-def account_requests_for_self(user):
+def account_requests_for_self(user: User) -> list[AccountRequest]:
     """A person's own NHSmail account requests, newest first, open ones and those that
     went live in the last 90 days, for their My NHSmail account and premises pages."""
     since = timezone.now() - timedelta(days=90)
@@ -147,7 +169,9 @@ def account_requests_for_self(user):
     )
 
 
-def account_request_for_user(user, pk):
+def account_request_for_user(user: User, pk: int) -> AccountRequest:
+    """An account request at a premises where the user may manage NHSmail, with user and
+    premises joined. Raises Http404 otherwise."""
     scope = scope_for(user)
     return get_object_or_404(
         AccountRequest.objects.filter(
@@ -163,7 +187,7 @@ class PremisesCompliance:
     standing: object  # accounts.standings.StoredStanding, or None if never worked out
 
 
-def organisation_compliance(premises_queryset):
+def organisation_compliance(premises_queryset: QuerySet[Premises]) -> list[PremisesCompliance]:
     """Every premises of a queryset with its stored NHSmail standing, made current first:
     a fixed number of queries, any size. For the head-office list, its CSV and home."""
     standings.ensure_current(premises_queryset)
@@ -180,8 +204,9 @@ class HomePanel:
     days_unconfirmed: int | None
 
 
-def home_panel(user):
-    """The NHSmail state of the premises a person works at, for their home page."""
+def home_panel(user: User) -> HomePanel | None:
+    """The NHSmail state of the premises a person works at, and of their own account
+    (days_unconfirmed in days), for their home page; None when they work nowhere."""
     premises = Premises.objects.filter(
         pk__in=Membership.objects.current().filter(user=user).values("premises_id")
     )

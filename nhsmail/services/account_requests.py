@@ -1,6 +1,9 @@
 """A new starter's account request: requested -> submitted for registration -> live."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,9 +20,16 @@ from ..models import AccountRequest, MailboxLink, PersonalAccount, SharedMailbox
 from .mailboxes import link_create
 from .personal_accounts import account_record
 
+if TYPE_CHECKING:
+    from accounts.models import Premises, User
+
 
 @transaction.atomic
-def account_request_create(*, actor, premises):
+def account_request_create(*, actor: User, premises: Premises) -> AccountRequest:
+    """A new starter asks for an NHSmail account at a premises where they work
+    (docs/decisions/0027-nhsmail-new-starter-requests.md). Raises PermissionDenied when
+    they do not work there, and ValidationError when they already have a request there not
+    yet live."""
     if not Membership.objects.current().filter(user=actor, premises=premises).exists():
         raise PermissionDenied
     if (
@@ -36,7 +46,7 @@ def account_request_create(*, actor, premises):
 
 
 @transaction.atomic
-def account_request_submit(*, actor, request):
+def account_request_submit(*, actor: User, request: AccountRequest) -> AccountRequest:
     """A manager or head office says they have submitted the starter's registration
     (community pharmacy NHSmail registration portal, or the group's own route).
 
@@ -73,7 +83,9 @@ class RequestCompleted:
 
 
 @transaction.atomic
-def account_request_complete(*, actor, request, address, link=True):
+def account_request_complete(
+    *, actor: User, request: AccountRequest, address: str, link: bool = True
+) -> RequestCompleted:
     """The starter's personal NHSmail account is live: record it and finish the request.
 
     address: the starter's own NHSmail address (normalised; a shared mailbox address, or

@@ -1,9 +1,12 @@
 """The shared-mailbox rule's evaluation over premises, its transitions (changed,
 still red, recovered) and the emails they send."""
 
+from __future__ import annotations
+
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from accounts import standings
 from accounts.audit import audit_record_many
@@ -12,6 +15,12 @@ from accounts.models import Membership, OrganisationAdmin, Premises
 
 from ..models import ComplianceAlertState, ComplianceStatus
 from ._shared import AREA
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import date
+
+    from accounts.standings import Standing
 
 JOB = "NHSmail compliance job"
 
@@ -26,7 +35,9 @@ class Transition:
 RED_REMINDER_EVERY = timedelta(days=7)
 
 
-def compliance_refresh(*, premises_ids=None, on=None, baseline=False):
+def compliance_refresh(
+    *, premises_ids: Iterable[int] | None = None, on: date | None = None, baseline: bool = False
+) -> dict[int, Standing]:
     """Work out and store the NHSmail standing of premises (all when premises_ids is
     None) through accounts.standings, which records the day's history and then calls
     after_refresh below to tell people about transitions. Safe to run again: a second run
@@ -40,7 +51,7 @@ def compliance_refresh(*, premises_ids=None, on=None, baseline=False):
     )[AREA]
 
 
-def after_refresh(standings_by_premises, on, notify):
+def after_refresh(standings_by_premises: dict[int, Standing], on: date, notify: bool) -> None:
     """accounts.standings calls this after storing NHSmail standings: record each
     premises' alert state and, unless notify is False, tell managers and head office."""
     transitions = _record_transitions(standings_by_premises, on)

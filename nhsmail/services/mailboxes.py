@@ -1,5 +1,9 @@
 """Shared mailboxes, and personal accounts linked to them."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,9 +16,24 @@ from ..models import MailboxLink, SharedMailbox
 from ..validators import is_shared_mailbox_address, normalise_nhsmail
 from ._shared import _refresh_on_commit, _require
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from accounts.models import Premises, User
+
+    from ..models import PersonalAccount
+
 
 @transaction.atomic
-def mailbox_set(*, actor, premises, address, owners=()):
+def mailbox_set(
+    *, actor: User, premises: Premises, address: str, owners: Iterable[User] = ()
+) -> SharedMailbox:
+    """Record or change the premises' shared mailbox address (normalised) and set its
+    owners; audited, the NHSmail standing refreshed on commit
+    (docs/decisions/0025-nhsmail-shared-mailbox-addresses.md).
+
+    Raises PermissionDenied without Permission.MANAGE_NHSMAIL there, and ValidationError
+    ({"address": ...}) for an address another premises uses or the model refuses."""
     _require(actor, Permission.MANAGE_NHSMAIL, premises)
     address = normalise_nhsmail(address)
     if SharedMailbox.objects.filter(address=address).exclude(premises=premises).exists():
@@ -39,7 +58,13 @@ def mailbox_set(*, actor, premises, address, owners=()):
 
 
 @transaction.atomic
-def link_create(*, actor, premises, account):
+def link_create(*, actor: User, premises: Premises, account: PersonalAccount) -> MailboxLink:
+    """Link a person's account to the premises' shared mailbox, from today; audited, the
+    NHSmail standing refreshed on commit.
+
+    Raises PermissionDenied without Permission.MANAGE_NHSMAIL there, and ValidationError
+    ({"account": ...}) when there is no shared mailbox, the person does not work there,
+    the address is a shared mailbox's, or the link exists."""
     _require(actor, Permission.MANAGE_NHSMAIL, premises)
     mailbox = SharedMailbox.objects.filter(premises=premises).first()
     if mailbox is None:
@@ -78,7 +103,10 @@ def link_create(*, actor, premises, account):
 
 
 @transaction.atomic
-def link_end(*, actor, link):
+def link_end(*, actor: User, link: MailboxLink) -> MailboxLink:
+    """End a link today (never before the day it began); audited, the NHSmail standing
+    refreshed on commit. Raises PermissionDenied without Permission.MANAGE_NHSMAIL at its
+    premises, and ValidationError when it was already ended."""
     premises = link.mailbox.premises
     _require(actor, Permission.MANAGE_NHSMAIL, premises)
     link = MailboxLink.objects.select_for_update().get(pk=link.pk)

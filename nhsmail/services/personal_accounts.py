@@ -1,5 +1,9 @@
 """Personal NHSmail accounts: recorded by their holder or manager, confirmed in use."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -13,10 +17,22 @@ from ..models import AccountRequest, PersonalAccount, SharedMailbox
 from ..validators import is_shared_mailbox_address, normalise_nhsmail, shared_mailbox_message
 from ._shared import _current_premises_ids, _refresh_on_commit
 
+if TYPE_CHECKING:
+    from datetime import date
+
+    from accounts.models import User
+
 
 @transaction.atomic
-def account_record(*, actor, person, address, status):
-    """Record or update a person's personal NHSmail account."""
+def account_record(*, actor: User, person: User, address: str, status: str) -> PersonalAccount:
+    """Record or update a person's personal NHSmail account (status: a
+    PersonalAccount.Status value). Recording it live counts as confirming it in use today,
+    and marks the person's open account requests live.
+
+    Raises PermissionDenied unless the actor is the person or manages NHSmail where they
+    work, and ValidationError ({"address": ...}; code shared_mailbox for a shared
+    mailbox address, which is never a personal account) for an address recorded for
+    someone else or the model refuses."""
     if not actions.may_edit_account_of(actor, person):
         raise PermissionDenied
     address = normalise_nhsmail(address)
@@ -61,8 +77,15 @@ def account_record(*, actor, person, address, status):
 
 
 @transaction.atomic
-def account_confirm_live(*, actor, account, on=None):
-    """Someone confirms the account was in use on a day (today unless they say)."""
+def account_confirm_live(
+    *, actor: User, account: PersonalAccount, on: date | None = None
+) -> PersonalAccount:
+    """Someone confirms the account was in use on a day (today unless they say): it counts
+    for STOPS_COUNTING_AFTER_DAYS days from then (nhsmail.rules).
+
+    Raises PermissionDenied unless the actor is its holder or manages NHSmail where they
+    work (nhsmail.actions), and ValidationError ({"confirmed_on": ...}) for a future
+    date, an account not live, or a date before the last confirmation."""
     on = on or timezone.localdate()
     if not actions.may_edit_account_of(actor, account.user):
         raise PermissionDenied

@@ -1,6 +1,9 @@
 """Reminders to confirm accounts are in use, before NHSmail marks them inactive."""
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -11,10 +14,14 @@ from accounts.emails import queue_email
 from .. import rules
 from ..models import PersonalAccount
 
+if TYPE_CHECKING:
+    from datetime import date
+
 
 @transaction.atomic
-def confirmation_reminders_send(*, on=None):
-    """Remind people whose account has gone unconfirmed for 25 days: once per confirmation.
+def confirmation_reminders_send(*, on: date | None = None) -> int:
+    """Remind people whose account has gone unconfirmed for REMIND_AFTER_DAYS (25) days,
+    before it is at risk at 30 (nhsmail.rules): once per confirmation.
 
     Reads the accounts due in one query (locking them, skipping any another run holds),
     marks them all reminded in one UPDATE, and queues one email each. Returns how many.
