@@ -2,7 +2,10 @@
 writes the audit event and queues email on commit. Problems with what was typed come back
 as a ValidationError keyed by field name, so views put them next to the field."""
 
+from __future__ import annotations
+
 import datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -33,6 +36,9 @@ from .validators import (
     validate_gphc_number,
     validate_guidance_slug,
 )
+
+if TYPE_CHECKING:
+    from accounts.models import Organisation
 
 # Guidance is reviewed at least this often; a review date further out is a typing slip.
 MAX_REVIEW_MONTHS = 36
@@ -95,7 +101,15 @@ def _save_version(page, *, actor, change_note):
 
 
 @transaction.atomic
-def guidance_page_create(*, actor, slug, change_note="", **fields):
+def guidance_page_create(
+    *, actor: User, slug: str, change_note: str = "", **fields: object
+) -> GuidancePage:
+    """Create a guidance page (version 1) from GUIDANCE_FIELDS at /guidance/<slug>/, with
+    its first version and search terms; audited.
+
+    Raises PermissionDenied without Permission.EDIT_GUIDANCE (portal admins), and
+    ValidationError by field for a bad or taken slug or bad content
+    (docs/decisions/0018-records-guidance.md)."""
     _require(actor, Permission.EDIT_GUIDANCE)
     now = timezone.now()
     slug = normalise_slug(slug)
@@ -139,9 +153,19 @@ class GuidanceEditConflict(ValidationError):
 
 
 @transaction.atomic
-def guidance_page_update(*, actor, page, expected_version, change_note="", **fields):
+def guidance_page_update(
+    *,
+    actor: User,
+    page: GuidancePage,
+    expected_version: int,
+    change_note: str = "",
+    **fields: object,
+) -> GuidancePage:
     """Save a new version of a page. `expected_version` is the version the editor started
-    from: if someone saved in between, nothing is overwritten and the editor is told."""
+    from: if someone saved in between, nothing is overwritten and the editor is told
+    (GuidanceEditConflict, a ValidationError on "body"). Unchanged when nothing differs.
+    Raises PermissionDenied without Permission.EDIT_GUIDANCE, and ValidationError by
+    field for bad content."""
     _require(actor, Permission.EDIT_GUIDANCE)
     now = timezone.now()
     page = GuidancePage.objects.select_for_update().get(pk=page.pk)
@@ -182,7 +206,8 @@ def guidance_page_update(*, actor, page, expected_version, change_note="", **fie
     return page
 
 
-def week_of(day):
+def week_of(day: datetime.date) -> datetime.date:
+    """The Monday of the day's week: the key of a weekly review reminder."""
     return day - datetime.timedelta(days=day.weekday())
 
 
@@ -190,10 +215,13 @@ REVIEW_JOB = "guidance review reminders"
 
 
 @transaction.atomic
-def guidance_review_reminders_send(*, actor=REVIEW_JOB, today=None):
+def guidance_review_reminders_send(
+    *, actor: str | User = REVIEW_JOB, today: datetime.date | None = None
+) -> list[GuidancePage]:
     """Email every portal admin about the pages past their review date that nobody has been
     reminded about this week. Safe to run any number of times: the reminder row for the
-    page and week is written first, and a page whose row already exists is skipped."""
+    page and week is written first, and a page whose row already exists is skipped.
+    Returns the pages reminded about this run, earliest review date first."""
     today = today or timezone.localdate()
     week = week_of(today)
     due = []
@@ -238,11 +266,24 @@ def _check_training_date(value, field, *, today):
 
 
 @transaction.atomic
-def readiness_record(*, actor, membership, gphc_number, is_trainee, scr_role, cppe_training_on):
-    """Record and confirm a person's SCR/NCRS readiness at one premises.
+def readiness_record(
+    *,
+    actor: User,
+    membership: Membership,
+    gphc_number: str,
+    is_trainee: bool,
+    scr_role: str,
+    cppe_training_on: datetime.date | None,
+) -> ReadinessRecord:
+    """Record and confirm a person's SCR/NCRS readiness at one premises
+    (docs/decisions/0019-records-readiness.md): GPhC number (the person's, so it counts
+    at every premises they work at; blank removes it), trainee flag, SCR role (a ScrRole
+    value) and CPPE training date.
 
     Saving without a change still counts: it confirms the record, as of now, by the actor.
-    """
+    Raises PermissionDenied without Permission.MANAGE_READINESS at its premises, and
+    ValidationError by field for a bad or taken GPhC number, a role or trainee flag the
+    job role cannot hold, or a training date in the future or too early."""
     _require(actor, Permission.MANAGE_READINESS, membership.premises)
     today = timezone.localdate()
     number = normalise_gphc_number(gphc_number)
@@ -346,7 +387,13 @@ def _audit_value(value):
 
 
 @transaction.atomic
-def scr_governance_person_set(*, actor, organisation, user, trained_on):
+def scr_governance_person_set(
+    *, actor: User, organisation: Organisation, user: User | None, trained_on: datetime.date | None
+) -> ScrGovernancePerson:
+    """Record (or confirm) the organisation's SCR governance person and their training
+    date; audited either way. Raises PermissionDenied unless the actor may manage its
+    governance (can_manage_governance), and ValidationError ({"email": ...} for someone
+    who does not work for it, or None; {"trained_on": ...}) otherwise."""
     if not can_manage_governance(actor, organisation):
         raise PermissionDenied
     today = timezone.localdate()

@@ -15,9 +15,20 @@ Figures: staff_count, eligible_staff_count, ready_staff_count, training_due_coun
 has_ready_pharmacist (bool).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from accounts.standings import AMBER, GREEN, RED, Standing
 
 from .selectors import readiness_figures
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from django.db.models import QuerySet
+
+    from accounts.models import Premises
 
 FIGURES = (
     "staff_count",
@@ -28,7 +39,7 @@ FIGURES = (
 )
 
 
-def standing_from_figures(f):
+def standing_from_figures(f: dict[str, int | bool]) -> Standing:
     """The Standing for one premises' figures (a dict with the FIGURES keys)."""
     eligible, ready = f["eligible_staff_count"], f["ready_staff_count"]
     amber = []
@@ -50,7 +61,7 @@ def standing_from_figures(f):
     return Standing(GREEN, f"{ready} of {eligible} eligible staff ready", f)
 
 
-def work_out(premises_queryset, on):
+def work_out(premises_queryset: QuerySet[Premises], on: date) -> dict[int, Standing]:
     """{premises_id: Standing} for every premises of the queryset on day `on`: one query."""
     return {
         premises.pk: standing_from_figures({name: getattr(premises, name) for name in FIGURES})

@@ -1,7 +1,10 @@
 """Guidance pages, their version history and changes, and review dates."""
 
+from __future__ import annotations
+
 import difflib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
@@ -13,14 +16,24 @@ from accounts.permissions import Permission, has_permission
 from ..models import GuidanceArea, GuidancePage, GuidancePageVersion
 from ..search import search_pages
 
+if TYPE_CHECKING:
+    from datetime import date
+
+    from django.db.models import QuerySet
+
+    from accounts.models import User
+
 AREA_ORDER = [area.value for area in GuidanceArea]
 
 
-def can_edit_guidance(user):
+def can_edit_guidance(user: User) -> bool:
+    """Whether the user edits guidance (Permission.EDIT_GUIDANCE: portal admins)."""
     return has_permission(user, Permission.EDIT_GUIDANCE)
 
 
-def guidance_pages_for_user(user):
+def guidance_pages_for_user(user: User) -> QuerySet[GuidancePage]:
+    """Guidance pages without their bodies, by area (GuidanceArea's order) then title:
+    published ones, and drafts too for those who edit guidance."""
     pages = GuidancePage.objects.defer("body", "search_vector")
     if not can_edit_guidance(user):
         pages = pages.published()
@@ -31,21 +44,26 @@ def guidance_pages_for_user(user):
     return pages.annotate(area_position=area_position).order_by("area_position", "title")
 
 
-def guidance_search(user, text):
+def guidance_search(user: User, text: str) -> QuerySet[GuidancePage]:
+    """The pages the user may read matching `text`, best match first (records.search);
+    none for a query with no words."""
     pages = GuidancePage.objects.defer("body", "search_vector")
     if not can_edit_guidance(user):
         pages = pages.published()
     return search_pages(pages, text)
 
 
-def guidance_page_get(user, slug):
+def guidance_page_get(user: User, slug: str) -> GuidancePage:
+    """A page by its slug, with its last editor joined; a draft only for those who edit
+    guidance. Raises Http404 otherwise."""
     pages = GuidancePage.objects.select_related("updated_by").defer("search_vector")
     if not can_edit_guidance(user):
         pages = pages.published()
     return get_object_or_404(pages, slug=slug)
 
 
-def guidance_page_for_editing(user, slug):
+def guidance_page_for_editing(user: User, slug: str) -> GuidancePage:
+    """A page by its slug for someone who edits guidance. Raises Http404 for anyone else."""
     if not can_edit_guidance(user):
         raise Http404
     return guidance_page_get(user, slug)
@@ -67,9 +85,10 @@ class VersionRow:
     changed: tuple
 
 
-def guidance_history(user, page):
-    """Every version of a page, newest first, each with the parts changed since the one
-    before. One query."""
+def guidance_history(user: User, page: GuidancePage) -> list[VersionRow]:
+    """Every version of a page, newest first, each with the labels of the parts changed
+    since the one before ("Created" for the first). One query. Raises Http404 for someone
+    who does not edit guidance."""
     if not can_edit_guidance(user):
         raise Http404
     versions = list(page.versions.select_related("created_by").order_by("number"))
@@ -99,14 +118,17 @@ class DiffLine:
         return self.kind == "removed"
 
 
-def guidance_version_get(user, page, number):
+def guidance_version_get(user: User, page: GuidancePage, number: int) -> GuidancePageVersion:
+    """One numbered version of a page, with its author joined. Raises Http404 for someone
+    who does not edit guidance, or a number the page does not have."""
     if not can_edit_guidance(user):
         raise Http404
     return get_object_or_404(page.versions.select_related("created_by"), number=number)
 
 
-def guidance_version_changes(version):
-    """The lines of the content removed and added since the version before, if any."""
+def guidance_version_changes(version: GuidancePageVersion) -> list[DiffLine] | None:
+    """The lines of the content removed and added since the version before, in order; None
+    for the first version."""
     previous = (
         GuidancePageVersion.objects.filter(page_id=version.page_id, number__lt=version.number)
         .order_by("-number")
@@ -124,7 +146,7 @@ def guidance_version_changes(version):
     return lines
 
 
-def guidance_due_for_review(user, today=None):
+def guidance_due_for_review(user: User, today: date | None = None) -> QuerySet[GuidancePage]:
     """Pages (drafts too) past their review date or due within REVIEW_SOON_DAYS, soonest
     first, for whoever maintains guidance (EDIT_GUIDANCE); none for anyone else."""
     if not can_edit_guidance(user):
@@ -137,7 +159,9 @@ def guidance_due_for_review(user, today=None):
     )
 
 
-def guidance_past_review(user, today=None):
+def guidance_past_review(user: User, today: date | None = None) -> QuerySet[GuidancePage]:
+    """Pages whose review date has passed on `today` (today when None), earliest first, for
+    whoever edits guidance; none for anyone else."""
     if not can_edit_guidance(user):
         return GuidancePage.objects.none()
     return GuidancePage.objects.past_review(today or timezone.localdate()).order_by("review_by")

@@ -1,6 +1,9 @@
 """The home page's SCR/NCRS panel."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from accounts import standings
 from accounts.models import Organisation, Premises
@@ -8,6 +11,11 @@ from accounts.permissions import scope_for
 
 from ._shared import AREA
 from .guidance import guidance_due_for_review
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -20,8 +28,10 @@ class HomePanel:
         return bool(self.managed_premises or self.organisations or self.guidance_past_review)
 
 
-def home_panel(user, *, today=None):
-    """What the records area has to say on the user's home page, or None."""
+def home_panel(user: User, *, today: date | None = None) -> HomePanel | None:
+    """What the records area has to say on the user's home page: managed premises with
+    their stored SCR/NCRS standing, the organisations they run, and guidance due for
+    review for those who edit it; None when there is nothing."""
     scope = scope_for(user)
     managed = []
     if scope.managed_premises_ids:

@@ -1,6 +1,9 @@
 """Organisations: the head-office readiness view and the SCR governance person."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -16,9 +19,19 @@ from ..readiness import Training, training_state
 from ._shared import AREA
 from .readiness import readiness_figures
 
+if TYPE_CHECKING:
+    from datetime import date
 
-def organisation_readiness(user, organisation, *, flagged_only=False, today=None):
-    """The organisation's premises the user may see readiness for, with their figures."""
+    from django.db.models import QuerySet
+
+    from accounts.models import User
+
+
+def organisation_readiness(
+    user: User, organisation: Organisation, *, flagged_only: bool = False, today: date | None = None
+) -> QuerySet[Premises]:
+    """The organisation's premises the user may see readiness for, with readiness_figures'
+    annotations; flagged_only keeps those with no ready pharmacist."""
     premises = premises_for_user(user, Permission.VIEW_READINESS).filter(organisation=organisation)
     premises = readiness_figures(premises, today=today)
     if flagged_only:
@@ -26,7 +39,9 @@ def organisation_readiness(user, organisation, *, flagged_only=False, today=None
     return premises
 
 
-def organisation_premises_by_standing(user, organisation, *, flagged_only=False):
+def organisation_premises_by_standing(
+    user: User, organisation: Organisation, *, flagged_only: bool = False
+) -> QuerySet[Premises]:
     """The organisation's premises the user may see readiness for, made current, most
     urgent SCR/NCRS standing first; flagged_only keeps those with no ready pharmacist."""
     premises = premises_for_user(user, Permission.VIEW_READINESS).filter(organisation=organisation)
@@ -39,8 +54,9 @@ def organisation_premises_by_standing(user, organisation, *, flagged_only=False)
     return premises.order_by(standings.urgency(AREA), "name", "pk")
 
 
-def organisation_readiness_totals(user, organisation):
-    """Premises, and premises with no ready pharmacist, from the stored standings: two
+def organisation_readiness_totals(user: User, organisation: Organisation) -> dict[str, int]:
+    """{"premises_count", "without_ready_pharmacist"}: numbers of the organisation's
+    premises the user may see readiness for, the second from the stored standings: two
     queries."""
     premises = premises_for_user(user, Permission.VIEW_READINESS).filter(organisation=organisation)
     return {
@@ -68,7 +84,7 @@ class Governance:
         return "SGP recorded", "green"
 
 
-def governance_for(organisation, *, today=None):
+def governance_for(organisation: Organisation, *, today: date | None = None) -> Governance:
     """The organisation's SGP and what is wrong with it, if anything. At most 2 queries."""
     today = today or timezone.localdate()
     sgp = (
@@ -99,8 +115,11 @@ def governance_for(organisation, *, today=None):
     return Governance(organisation, sgp, works_here, training, tuple(problems))
 
 
-def person_works_for_organisation(user, organisation, *, today=None):
-    """A current member of staff at one of its premises, or one of its head-office admins."""
+def person_works_for_organisation(
+    user: User, organisation: Organisation, *, today: date | None = None
+) -> bool:
+    """Whether an active user is a current member of staff at one of its premises (on
+    `today`, today when None), or one of its head-office admins."""
     if not user.is_active:
         return False
     staff = Membership.objects.current(today).filter(user=user, premises__organisation=organisation)
@@ -108,7 +127,7 @@ def person_works_for_organisation(user, organisation, *, today=None):
     return staff.exists() or admin.exists()
 
 
-def can_manage_governance(user, organisation):
+def can_manage_governance(user: User, organisation: Organisation) -> bool:
     """Head office and portal admins; for an independent pharmacy, which has no head office,
     the managers of its premises."""
     if has_permission(user, Permission.MANAGE_READINESS, organisation):
@@ -121,7 +140,10 @@ def can_manage_governance(user, organisation):
     ).exists()
 
 
-def governance_organisation_get(user, pk):
+def governance_organisation_get(user: User, pk: int) -> Organisation:
+    """An organisation whose SCR governance person the user may record: any for a portal
+    admin, the groups they run, and independents whose premises they manage. Raises
+    Http404 otherwise."""
     scope = scope_for(user)
     if scope.is_portal_admin:
         organisations = Organisation.objects.all()

@@ -1,6 +1,9 @@
 """Staff readiness per premises, and the figures the records standing reads."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -18,6 +21,13 @@ from ..readiness import (
     training_refresh_cutoff,
 )
 
+if TYPE_CHECKING:
+    from datetime import date
+
+    from django.db.models import QuerySet
+
+    from accounts.models import User
+
 
 def _count(memberships):
     return Coalesce(
@@ -31,7 +41,9 @@ def _count(memberships):
     )
 
 
-def readiness_figures(premises, *, today=None):
+def readiness_figures(
+    premises: QuerySet[Premises], *, today: date | None = None
+) -> QuerySet[Premises]:
     """`premises` (any Premises queryset, already scoped by the caller) annotated with:
 
     staff_count, eligible_staff_count, ready_staff_count, has_ready_pharmacist and
@@ -60,8 +72,12 @@ class StaffReadiness:
     assessment: object
 
 
-def readiness_for_premises(user, premises, *, today=None):
-    """Current staff at the premises with their readiness. One query."""
+def readiness_for_premises(
+    user: User, premises: Premises, *, today: date | None = None
+) -> list[StaffReadiness]:
+    """Current staff at the premises with their readiness record, GPhC number ("" when
+    none) and assessment (records.readiness), by name: one query. [] for someone who may
+    not view readiness there (docs/decisions/0019-records-readiness.md)."""
     if not has_permission(user, Permission.VIEW_READINESS, premises):
         return []
     today = today or timezone.localdate()
@@ -85,12 +101,16 @@ def readiness_for_premises(user, premises, *, today=None):
     return rows
 
 
-def premises_readiness_summary(premises, *, today=None):
+def premises_readiness_summary(premises: Premises, *, today: date | None = None) -> Premises:
+    """The premises again, with readiness_figures' annotations: one query. Unscoped: the
+    caller has fetched the premises through a scoped selector."""
     return readiness_figures(Premises.objects.filter(pk=premises.pk), today=today).get()
 
 
-def readiness_membership_get(user, pk):
-    """A current membership whose readiness the user may record, else 404."""
+def readiness_membership_get(user: User, pk: int) -> Membership:
+    """A current membership whose readiness the user may record (Permission.MANAGE_READINESS
+    at its premises), with user, GPhC registration, premises, organisation and readiness
+    record joined. Raises Http404 otherwise."""
     scope = scope_for(user)
     return get_object_or_404(
         Membership.objects.current()
