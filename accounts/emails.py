@@ -1,12 +1,14 @@
-"""Email composition for accounts. Queued through Celery after the change commits."""
+"""Email composition for accounts. Each email is written to the outbox in the caller's
+transaction and sent by a worker after the change commits (outbox/services.py)."""
 
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
+
+from outbox.services import enqueue
 
 from .tasks import send_email
 
 
 def queue_email(*, to, subject, template, context):
     body = render_to_string(template, {**context, "base_url": settings.PORTAL_BASE_URL})
-    transaction.on_commit(lambda: send_email.delay(to=to, subject=subject, body=body))
+    enqueue(send_email, to=to, subject=subject, body=body)

@@ -4,11 +4,10 @@ from django.core.mail import send_mail
 from . import standings
 
 
-@shared_task(
-    autoretry_for=(OSError,), retry_backoff=True, retry_kwargs={"max_retries": 5}, acks_late=True
-)
+@shared_task(acks_late=True)
 def send_email(*, to, subject, body):
-    """Deliver one email. Callers queue it with transaction.on_commit."""
+    """Deliver one email. Callers queue it through the outbox (accounts/emails.py), which
+    retries a refused or unreachable mail server with backoff and records what failed."""
     send_mail(subject, body, None, [to] if isinstance(to, str) else list(to))
 
 

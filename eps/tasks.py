@@ -3,6 +3,8 @@ premises that sends the email. Both are safe to run twice."""
 
 from celery import shared_task
 
+from outbox.services import enqueue
+
 from . import services
 
 
@@ -10,7 +12,7 @@ from . import services
 def check_low_token_stock():
     premises_ids = services.token_low_stock_sweep()
     for premises_id in premises_ids:
-        alert_low_token_stock.delay(premises_id)
+        enqueue(alert_low_token_stock, premises_id=premises_id)
     return len(premises_ids)
 
 

@@ -13,6 +13,7 @@ from accounts.exports import csv_response
 from accounts.forms import apply_form_errors
 from accounts.models import Organisation
 from accounts.permissions import Permission, has_permission, scope_for
+from outbox.services import enqueue
 
 from . import actions, presenters, rules, selectors, services, tasks
 from .actions import RequestAction
@@ -282,7 +283,7 @@ def organisation_nhsmail(request, pk):
 def organisation_check_now(request, pk):
     organisation = account_selectors.organisation_get(request.user, pk, Permission.VIEW_COMPLIANCE)
     premises_ids = selectors.organisation_premises_ids(organisation)
-    tasks.evaluate_compliance.delay(premises_ids=premises_ids)
+    enqueue(tasks.evaluate_compliance, premises_ids=premises_ids)
     messages.success(
         request, "Compliance check started. Refresh this page in a minute to see the results."
     )

@@ -36,6 +36,15 @@ app.conf.beat_schedule = {
     }
     for name, job in BEAT_SCHEDULE.items()
 }
+# The outbox relay is plumbing, not a job with a page of runs: every few seconds it
+# publishes the tasks and emails written since (outbox/, docs/decisions/outbox.md).
+OUTBOX_RELAY_SECONDS = float(os.environ.get("OUTBOX_RELAY_SECONDS") or 10)
+app.conf.beat_schedule["outbox-relay"] = {
+    "task": "outbox.tasks.relay",
+    "schedule": OUTBOX_RELAY_SECONDS,
+    # Beat keeps firing while no worker runs; stale relays are dropped, not piled up.
+    "options": {"expires": OUTBOX_RELAY_SECONDS},
+}
 
 
 @beat_init.connect

@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "pharmacy_portal",
     # Shared NHS.UK building blocks every app may use.
     "ui",
+    # The outbox every task and email goes through (outbox/, docs/decisions/outbox.md).
+    "outbox",
     # Cross-area apps: each reads several area apps.
     "dashboard",
     "imports",
@@ -214,6 +216,23 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TIMEZONE = "Europe/London"
+
+# The outbox (outbox/, docs/decisions/outbox.md): every task and email is a row written
+# with the change that queues it; beat runs the relay every OUTBOX_RELAY_SECONDS
+# (pharmacy_portal/celery.py, with the other schedules).
+OUTBOX_BATCH = int(env("OUTBOX_BATCH", "500"))
+# A message not run within this time of being queued is marked failed (a mail server
+# down for a day needs a person; "Retry" on the outbox page sends it then).
+OUTBOX_TTL_SECONDS = int(env("OUTBOX_TTL_SECONDS", str(24 * 60 * 60)))
+# Backoff after a failed run: the base doubled for each failure, capped.
+OUTBOX_RETRY_BASE_SECONDS = int(env("OUTBOX_RETRY_BASE_SECONDS", "30"))
+OUTBOX_RETRY_MAX_SECONDS = int(env("OUTBOX_RETRY_MAX_SECONDS", str(30 * 60)))
+OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "30"))
+# Handed to the broker this long ago and never started: the broker lost it (a Redis
+# restarted without its append-only file); publish it again. Longer than the visibility
+# timeout, after which Redis itself hands a task a dead worker took to another.
+OUTBOX_REPUBLISH_AFTER_SECONDS = int(env("OUTBOX_REPUBLISH_AFTER_SECONDS", str(2 * 60 * 60)))
+OUTBOX_KEEP_DONE_DAYS = int(env("OUTBOX_KEEP_DONE_DAYS", "7"))
 
 # --- Authentication ----------------------------------------------------------------------
 

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("imports.urls")),
     path("", include("api.urls")),
     path("", include("jobs.urls")),
+    path("", include("outbox.urls")),
 ]

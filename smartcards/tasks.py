@@ -8,6 +8,8 @@ managers and unlockers) is paid once for hundreds of people.
 
 from celery import shared_task
 
+from outbox.services import enqueue
+
 from . import selectors, services
 
 BATCH = 200
@@ -31,7 +33,7 @@ def send_certificate_reminders():
     """Daily: queue reminders for every holder who is owed one, BATCH holders a task."""
     holder_ids = list(selectors.holders_due_reminder())
     for batch in batched(holder_ids):
-        send_certificate_reminder_batch.delay(batch)
+        enqueue(send_certificate_reminder_batch, holder_ids=batch)
     return len(holder_ids)
 
 
@@ -52,7 +54,7 @@ def escalate_waiting_requests():
     unclaimed, BATCH requests a task."""
     request_ids = list(selectors.requests_due_escalation())
     for batch in batched(request_ids):
-        escalate_request_batch.delay(batch)
+        enqueue(escalate_request_batch, request_ids=batch)
     return len(request_ids)
 
 

@@ -13,7 +13,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # The apps whose services, selectors and standing modules are held to it.
-CHECKED_APPS = ["accounts", "api", "dashboard", "jobs", "smartcards", "eps", "nhsmail", "records"]
+CHECKED_APPS = [
+    "accounts",
+    "api",
+    "dashboard",
+    "jobs",
+    "smartcards",
+    "eps",
+    "nhsmail",
+    "records",
+    "outbox",
+]
 
 MODULE_NAMES = {"services", "selectors", "standing", "standings", "rules"}
 

@@ -116,7 +116,7 @@ def _apply(actor, run_id):
         },
     )
     if run.kind == ImportRun.Kind.STAFF and (run.add_count or run.change_count):
-        transaction.on_commit(lambda: queue("import_follow_up", run.pk))
+        queue("import_follow_up", run.pk)
     return run
 
 

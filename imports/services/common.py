@@ -3,11 +3,11 @@ chunk at a time."""
 
 from dataclasses import dataclass
 
-from celery import current_app as celery_app
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
 from accounts.permissions import Permission, has_permission
+from outbox.services import enqueue
 
 from ..models import ImportRow, ImportRun
 
@@ -43,8 +43,9 @@ def _require(actor, kind, organisation):
 def queue(task: str, run_id: int) -> None:
     """Queue the task of imports/tasks.py named `task` for the run. Looked up by name in
     Celery's registry, not imported: the tasks call these services, so the services do
-    not import the tasks, and the two modules do not depend on each other."""
-    celery_app.tasks[f"imports.tasks.{task}"].delay(run_id)
+    not import the tasks, and the two modules do not depend on each other. Written to the
+    outbox in the caller's transaction (outbox/services.py)."""
+    enqueue(f"imports.tasks.{task}", run_id=run_id)
 
 
 # --- Progress, shown by the page's progress bar ------------------------------------------

@@ -54,7 +54,7 @@ def import_upload(*, actor, organisation, kind, uploaded_file, is_full_staff_lis
         import_check(run_id=run.pk)
         run.refresh_from_db()
     else:
-        transaction.on_commit(lambda: queue("check_import", run.pk))
+        queue("check_import", run.pk)
     return run
 
 

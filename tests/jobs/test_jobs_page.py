@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from jobs.models import JobRun
 from jobs.schedule import BEAT_SCHEDULE
+from outbox.models import Message
 from tests.conftest import ROLES, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +66,10 @@ def test_run_now_runs_the_job_and_shows_its_outcome(
     assert audit.actor == world.portal_admin
     assert audit.changes == {"job": "standings-daily"}
     page = client.get(reverse("job_list")).content.decode()
-    assert "3 premises checked; 0 emails queued" in page
+    # The NHSmail alerts of the world's red premises, written to the outbox by the job.
+    emails = Message.objects.filter(task="accounts.tasks.send_email").count()
+    assert emails == run.tasks_queued["accounts.tasks.send_email"] > 0
+    assert f"3 premises checked; {emails} emails queued" in page
     assert "Run now by Pat Admin" in page
 
 

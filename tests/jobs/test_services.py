@@ -24,7 +24,7 @@ def boom():
 def test_a_run_records_its_count_and_the_emails_it_queued(world, monkeypatch):
     # A worker commits as each service returns, queueing its emails while the job runs;
     # inside the test's transaction they would wait for its end, so queue them at once.
-    monkeypatch.setattr("accounts.emails.transaction.on_commit", lambda queue, **kw: queue())
+    monkeypatch.setattr("outbox.services.transaction.on_commit", lambda queue, **kw: queue())
     long_ago = timezone.localdate() - datetime.timedelta(days=40)
     PersonalAccountFactory(user=world.staff, last_confirmed_on=long_ago)
     run = services.job_run(
@@ -104,7 +104,8 @@ def test_runs_a_worker_left_running_are_closed_when_it_starts_again():
 
 def test_catch_up_queues_each_daily_job_not_run_today(django_capture_on_commit_callbacks):
     services.job_run(name="standings-daily", trigger=JobRun.Trigger.SCHEDULE)
-    queued = services.jobs_catch_up()
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = services.jobs_catch_up()
     daily = {name for name, job in BEAT_SCHEDULE.items() if job.get("catch_up")}
     assert "standings-daily" not in queued
     assert set(queued) == daily - {"standings-daily"}
@@ -140,8 +141,11 @@ def test_unknown_job_names_are_refused():
 
 
 def test_beat_queues_every_job_through_the_recording_task():
-    assert set(app.conf.beat_schedule) == set(BEAT_SCHEDULE)
+    assert set(app.conf.beat_schedule) == {*BEAT_SCHEDULE, "outbox-relay"}
+    assert app.conf.beat_schedule["outbox-relay"]["task"] == "outbox.tasks.relay"
     for name, entry in app.conf.beat_schedule.items():
+        if name == "outbox-relay":
+            continue
         assert entry["task"] == "jobs.tasks.run_job"
         assert entry["kwargs"] == {"name": name}
         assert entry["schedule"] is BEAT_SCHEDULE[name]["schedule"]
