@@ -1,5 +1,5 @@
 """The outbox: every task and email the portal queues, written in the transaction of the
-change that queues it, and kept until it has run (docs/decisions/outbox.md)."""
+change that queues it, and kept until it has run (docs/decisions/0040-outbox.md)."""
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models

@@ -1,5 +1,5 @@
 """Writing to the outbox, relaying it to the broker, running what it holds, and retrying
-a failed message by hand (docs/decisions/outbox.md).
+a failed message by hand (docs/decisions/0040-outbox.md).
 
 - `enqueue(task, **kwargs)` is the one way a service queues a task (emails too, through
   accounts/emails.py): a row in the caller's transaction, published right after commit
@@ -85,9 +85,13 @@ def _publish_now(pk):
         if app.conf.task_always_eager:
             _send(None, pk)
         else:
-            with app.connection_for_write() as connection:
-                connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.1)
-                _send(connection.Producer(), pk)
+            # A pooled producer: a busy process (a job writing hundreds of emails) reuses
+            # one broker connection; a dead one is retried once, without kombu's waits.
+            with app.producer_pool.acquire(block=True) as producer:
+                producer.connection.ensure_connection(
+                    max_retries=1, interval_start=0, interval_step=0.1
+                )
+                _send(producer, pk)
         Message.objects.filter(pk=pk, state=State.PENDING).update(
             state=State.PUBLISHED, published_at=timezone.now()
         )

@@ -1,5 +1,5 @@
 """The outbox's two tasks: the relay beat runs, and the one every outbox message is
-published as (docs/decisions/outbox.md)."""
+published as (docs/decisions/0040-outbox.md)."""
 
 from celery import shared_task
 

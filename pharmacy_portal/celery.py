@@ -37,7 +37,7 @@ app.conf.beat_schedule = {
     for name, job in BEAT_SCHEDULE.items()
 }
 # The outbox relay is plumbing, not a job with a page of runs: every few seconds it
-# publishes the tasks and emails written since (outbox/, docs/decisions/outbox.md).
+# publishes the tasks and emails written since (outbox/, docs/decisions/0040-outbox.md).
 OUTBOX_RELAY_SECONDS = float(os.environ.get("OUTBOX_RELAY_SECONDS") or 10)
 app.conf.beat_schedule["outbox-relay"] = {
     "task": "outbox.tasks.relay",

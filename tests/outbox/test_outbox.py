@@ -1,5 +1,5 @@
 """The outbox: tasks and emails written with the change, relayed to the broker, run once,
-retried with backoff, failed with a reason, retried by hand (docs/decisions/outbox.md)."""
+retried with backoff, failed with a reason, retried by hand (docs/decisions/0040-outbox.md)."""
 
 import datetime
 import smtplib
@@ -30,11 +30,16 @@ DEAD_BROKER = "redis://127.0.0.1:9/0"  # the discard port: nothing listens
 @pytest.fixture
 def broker_down():
     """Publishing goes to a broker that refuses connections, as Redis does when down."""
+    amqp = celery_app.amqp
     previous = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
+    pools = (celery_app._pool, amqp._producer_pool)
     celery_app.conf.task_always_eager = False
     celery_app.conf.broker_url = DEAD_BROKER
+    # Connections are pooled: pools of the dead broker's for the test, then the old ones.
+    celery_app._pool = amqp._producer_pool = None
     yield
     celery_app.conf.task_always_eager, celery_app.conf.broker_url = previous
+    celery_app._pool, amqp._producer_pool = pools
 
 
 @pytest.fixture
