@@ -12,6 +12,15 @@ def send_email(*, to, subject, body):
 
 
 @shared_task(acks_late=True)
+def send_text(*, to, body):
+    """Send one text message through GOV.UK Notify. Callers queue it through the outbox
+    (accounts/emails.py queue_text), only where Notify is configured."""
+    from outbox.notify import text_send
+
+    text_send(phone_number=to, body=body)
+
+
+@shared_task(acks_late=True)
 def refresh_standings():
     """Daily: work out every premises' standing in every area, for what changes with time
     alone (confirmations ageing, certificate windows, days of cover), store it with the

@@ -90,7 +90,7 @@ INSTALLED_APPS = [
     "pharmacy_portal",
     # Shared NHS.UK building blocks every app may use.
     "ui",
-    # The outbox every task and email goes through (outbox/, docs/decisions/outbox.md).
+    # The outbox every task and email goes through (outbox/, docs/decisions/0039-outbox.md).
     "outbox",
     # Cross-area apps: each reads several area apps.
     "dashboard",
@@ -217,7 +217,7 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TIMEZONE = "Europe/London"
 
-# The outbox (outbox/, docs/decisions/outbox.md): every task and email is a row written
+# The outbox (outbox/, docs/decisions/0039-outbox.md): every task and email is a row written
 # with the change that queues it; beat runs the relay every OUTBOX_RELAY_SECONDS
 # (pharmacy_portal/celery.py, with the other schedules).
 OUTBOX_BATCH = int(env("OUTBOX_BATCH", "500"))
@@ -394,7 +394,26 @@ STORAGES = {
     },
 }
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# GOV.UK Notify (outbox/notify.py): with NOTIFY_API_KEY set, email goes through Notify's
+# email template and text messages (certificate reminders) can be sent.
+NOTIFY_API_KEY = env("NOTIFY_API_KEY", "")
+NOTIFY_BASE_URL = env("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+NOTIFY_EMAIL_TEMPLATE_ID = env("NOTIFY_EMAIL_TEMPLATE_ID", "")
+NOTIFY_SMS_TEMPLATE_ID = env("NOTIFY_SMS_TEMPLATE_ID", "")
+NOTIFY_TIMEOUT_SECONDS = int(env("NOTIFY_TIMEOUT_SECONDS", "10"))
+if NOTIFY_API_KEY and not NOTIFY_EMAIL_TEMPLATE_ID:
+    raise ImproperlyConfigured(
+        "NOTIFY_EMAIL_TEMPLATE_ID must be set with NOTIFY_API_KEY: the Notify email template "
+        "whose subject is ((subject)) and body ((body)). See README, Email in production."
+    )
+# Without Notify: the SMTP relay named by EMAIL_HOST and friends (README), or, with
+# nothing set, email printed to the console.
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "outbox.notify.NotifyEmailBackend"
+    if NOTIFY_API_KEY
+    else "django.core.mail.backends.console.EmailBackend",
+)
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
