@@ -11,7 +11,13 @@ It starts its own PostgreSQL and Redis on spare loopback ports in a temporary di
 2. does the same in the middle of a batch of "confirm your account" reminders;
 3. kills Redis while pages are being served (they keep answering) with tasks waiting in
    the queue, restarts it, and checks those tasks are then done;
-4. stops PostgreSQL: pages answer the 503 page with Retry-After, no traceback; starts it
+4. kills Redis while a form is saved: the page answers as usual, and the email it wrote
+   to the outbox goes out once, when Redis is back and the relay runs;
+5. has the mail server refuse every message for a minute: each is retried with backoff
+   and delivered once after it recovers;
+6. SIGKILLs the outbox relay in the middle of publishing a backlog: nothing lost, nothing
+   sent twice;
+7. stops PostgreSQL: pages answer the 503 page with Retry-After, no traceback; starts it
    again and pages answer normally, with nothing restarted.
 
 A per-row trigger, installed in its own throwaway database only, slows the job's writes
@@ -24,6 +30,7 @@ import collections
 import contextlib
 import glob
 import os
+import re
 import shutil
 import signal
 import socket
@@ -32,6 +39,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import timedelta
 from pathlib import Path
@@ -41,6 +49,10 @@ PREMISES = 600  # 10 organisations of 60
 PREMISES_PER_MANAGER = 6
 REMINDERS = 600
 QUEUED_WHILE_REDIS_DOWN = 50
+MAIL_REFUSED_SECONDS = 60
+REFUSED_EMAILS = 20
+RELAY_BACKLOG = 1000
+RELAY_KILL_AT = 0.3  # the share of the backlog in Redis when the relay is killed
 KILL_AT = 0.4  # the share of the job's rows written when the worker is killed
 
 failures = []
@@ -150,6 +162,11 @@ class Process:
         self.popen.wait(timeout=30)
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 def main():
     workdir = Path(tempfile.mkdtemp(prefix="portal-faults-"))
     os.chmod(workdir, 0o755)
@@ -168,6 +185,10 @@ def main():
         "EMAIL_BACKEND": "tests.faults.mail_log.JsonLinesEmailBackend",
         "FAULTS_MAIL_LOG": mail_log,
         "PYTHONPATH": str(ROOT),
+        # The outbox retries a refusing mail server after 2, 4, 8, 8... seconds, not
+        # production's 30 s doubling to 30 minutes, so the run takes minutes.
+        "OUTBOX_RETRY_BASE_SECONDS": "2",
+        "OUTBOX_RETRY_MAX_SECONDS": "8",
     }
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
@@ -183,6 +204,9 @@ def main():
         run.worker_killed_mid_compliance_job()
         run.worker_killed_mid_reminder_batch()
         run.redis_restarted_while_serving()
+        run.redis_down_while_a_change_is_saved()
+        run.mail_server_refusing_for_a_minute()
+        run.relay_killed_mid_publish()
         run.postgres_stopped_while_serving()
     finally:
         for child in children:
@@ -492,6 +516,59 @@ class Run:
     def statuses(self):
         return [self.get(page)[0] for page in self.pages]
 
+    def post_form(self, path, data):
+        """GET the form for its CSRF token, POST it; the status (a redirect is not
+        followed) and where it points."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.web_port}{path}",
+            headers={"Cookie": f"sessionid={self.session_cookie}"},
+        )
+        with urllib.request.urlopen(request, timeout=15) as response:
+            cookies = response.headers.get_all("Set-Cookie") or []
+            body = response.read().decode()
+        csrf_cookie = next(
+            c.split(";")[0].split("=", 1)[1] for c in cookies if c.startswith("csrftoken=")
+        )
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+        form = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token}).encode()
+        post = urllib.request.Request(
+            f"http://127.0.0.1:{self.web_port}{path}",
+            data=form,
+            headers={
+                "Cookie": f"sessionid={self.session_cookie}; csrftoken={csrf_cookie}",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            with opener.open(post, timeout=15) as response:
+                return response.status, response.headers.get("Location")
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("Location")
+
+    def start_relay(self, *args):
+        self.relay_count = getattr(self, "relay_count", 0) + 1
+        relay = Process(
+            f"relay {self.relay_count}",
+            [sys.executable, "manage.py", "outbox_relay", *args],
+            self.env,
+            open(self.workdir / f"relay{self.relay_count}.log", "w"),  # noqa: SIM115
+        )
+        self.children.append(relay)
+        return relay
+
+    def stop_workers(self):
+        for child in self.children:
+            if child.name.startswith("worker") and child.popen.poll() is None:
+                child.kill(signal.SIGTERM)
+
+    def outbox_states(self, **filters):
+        from outbox.models import Message
+
+        return collections.Counter(
+            Message.objects.filter(**filters).values_list("state", flat=True)
+        )
+
     def redis_restarted_while_serving(self):
         from accounts.tasks import send_email
 
@@ -521,6 +598,165 @@ class Run:
             delivered and len(self.mail(is_queued)) == QUEUED_WHILE_REDIS_DOWN,
             f"all {QUEUED_WHILE_REDIS_DOWN} tasks queued before the restart were done, once each",
         )
+
+    def redis_down_while_a_change_is_saved(self):
+        from django.urls import reverse
+
+        print("fault: Redis down while a change is saved", flush=True)
+        invitee = "new.starter@faults.test"
+        is_invitation = lambda m: m["to"] == [invitee]  # noqa: E731
+        url = reverse("staff_invite", kwargs={"pk": self.premises.pk})
+        self.services.kill_redis()
+        started = time.monotonic()
+        status, location = self.post_form(
+            url, {"full_name": "New Starter", "email": invitee, "job_role": "dispenser"}
+        )
+        took = time.monotonic() - started
+        check(
+            status == 302 and self.get(location)[0] == 200,
+            f"the invitation form answers {status}, then its page 200, with Redis down "
+            f"(saved in {took:.1f} s)",
+        )
+        waiting = self.outbox_states(task="accounts.tasks.send_email", kwargs__to=invitee)
+        check(waiting == {"pending": 1}, f"its email waits in the outbox: {dict(waiting)}")
+        check(not self.mail(is_invitation), "and nothing was sent while Redis was down")
+        self.services.start_redis()
+        self.relay = self.start_relay("--every", "1")
+        delivered = wait_for(lambda: self.mail(is_invitation), 60)
+        time.sleep(3)  # a duplicate would have arrived by now
+        check(
+            delivered and len(self.mail(is_invitation)) == 1,
+            f"once Redis is back the relay sent it, once ({len(self.mail(is_invitation))})",
+        )
+
+    def mail_server_refusing_for_a_minute(self):
+        from django.db import transaction
+
+        from accounts.tasks import send_email
+        from outbox.services import enqueue
+        from tests.faults.mail_log import sent
+
+        print(f"fault: mail server refusing every message for {MAIL_REFUSED_SECONDS} s", flush=True)
+        smtp_port = free_port()
+        smtp_log = str(self.workdir / "smtp.jsonl")
+        refuse_flag = self.workdir / "smtp-refuse"
+        refuse_flag.touch()
+        smtp = Process(
+            "smtp server",
+            [sys.executable, "-m", "tests.faults.smtp_server", str(smtp_port), smtp_log,
+             str(refuse_flag)],
+            self.env,
+            open(self.workdir / "smtp.log", "w"),  # noqa: SIM115
+        )  # fmt: skip
+        self.children.append(smtp)
+        check(
+            wait_for(lambda: socket.create_connection(("127.0.0.1", smtp_port)).close() or 1, 10),
+            "a local SMTP server answers, refusing every recipient with 451",
+        )
+        self.stop_workers()
+        saved_env = self.env
+        self.env = {
+            **saved_env,
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp_port),
+        }
+        self.start_worker()
+        self.env = saved_env
+        subjects = [f"Refused at first {i}" for i in range(REFUSED_EMAILS)]
+        with transaction.atomic():
+            for i, subject in enumerate(subjects):
+                enqueue(send_email, to=f"refused{i}@faults.test", subject=subject, body="Body")
+        refused_until = time.monotonic() + MAIL_REFUSED_SECONDS
+        retried = wait_for(
+            lambda: (
+                self.outbox_states(kwargs__subject__in=subjects, attempts__gte=2).total()
+                == REFUSED_EMAILS
+            ),
+            MAIL_REFUSED_SECONDS,
+        )
+        check(
+            retried and not sent(smtp_log),
+            "each refused message was tried again, with backoff, and none got through",
+        )
+        time.sleep(max(0.0, refused_until - time.monotonic()))
+        refuse_flag.unlink()
+        started = time.monotonic()
+        delivered = wait_for(lambda: len(sent(smtp_log)) >= REFUSED_EMAILS, 60)
+        time.sleep(3)
+        received = collections.Counter(m["subject"] for m in sent(smtp_log))
+        check(
+            delivered and set(received) == set(subjects) and set(received.values()) == {1},
+            f"after it recovered all {REFUSED_EMAILS} were delivered in "
+            f"{time.monotonic() - started:.0f} s, each once",
+        )
+        states = self.outbox_states(kwargs__subject__in=subjects)
+        check(states == {"done": REFUSED_EMAILS}, f"the outbox says done: {dict(states)}")
+        self.stop_workers()
+        smtp.kill(signal.SIGTERM)
+
+    def relay_killed_mid_publish(self):
+        import redis
+        from django.utils import timezone
+
+        from outbox.models import Message
+
+        print("fault: outbox relay killed in the middle of publishing a backlog", flush=True)
+        self.relay.kill(signal.SIGTERM)
+        self.stop_workers()
+        broker = redis.Redis(port=self.services.redis_port, db=8)
+        broker.delete("celery")
+        now = timezone.now()
+        Message.objects.bulk_create(
+            Message(
+                task="accounts.tasks.send_email",
+                kwargs={"to": f"backlog{i}@faults.test", "subject": f"Backlog {i}", "body": "B"},
+                expires_at=now + timedelta(days=1),
+            )
+            for i in range(RELAY_BACKLOG)
+        )
+        relay = self.start_relay("--batch", str(RELAY_BACKLOG))
+        reached = wait_for(
+            lambda: broker.llen("celery") >= RELAY_BACKLOG * RELAY_KILL_AT, 60, interval=0.002
+        )
+        relay.kill()
+        in_broker = broker.llen("celery")
+        check(
+            reached and 0 < in_broker < RELAY_BACKLOG,
+            f"relay SIGKILLed mid-publish, {in_broker} of {RELAY_BACKLOG} in Redis",
+        )
+        states = self.outbox_states(kwargs__subject__startswith="Backlog ")
+        check(
+            states == {"pending": RELAY_BACKLOG},
+            f"its batch's transaction died with it: all still pending ({dict(states)})",
+        )
+        self.start_relay()
+        check(
+            wait_for(
+                lambda: (
+                    self.outbox_states(kwargs__subject__startswith="Backlog ")
+                    == {"published": RELAY_BACKLOG}
+                ),
+                60,
+            ),
+            f"a new relay published them all: {broker.llen('celery')} messages in Redis, "
+            f"{broker.llen('celery') - RELAY_BACKLOG} of them second copies",
+        )
+        self.start_worker()
+        is_backlog = lambda m: m["subject"].startswith("Backlog ")  # noqa: E731
+        started = time.monotonic()
+        done = wait_for(
+            lambda: (
+                broker.llen("celery") == 0
+                and self.outbox_states(kwargs__subject__startswith="Backlog ")
+                == {"done": RELAY_BACKLOG}
+            ),
+            180,
+            interval=0.5,
+        )
+        check(done, f"a worker ran them in {time.monotonic() - started:.0f} s, copies included")
+        time.sleep(2)
+        self.check_each_once(self.mail(is_backlog), RELAY_BACKLOG, "backlog")
 
     def postgres_stopped_while_serving(self):
         from django.db import connections
