@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 # A queued run no worker has taken in this long is taken to be lost (no worker running,
 # or its broker emptied); a running one past the task time limit was stopped by it.
+# Queued by name through the outbox: the task calls these services, so they do not import it.
+RUN_JOB_TASK = "jobs.tasks.run_job"
 QUEUED_LIMIT = timedelta(hours=1)
 RUNNING_LIMIT = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
 
@@ -87,8 +89,6 @@ def job_queue(*, name: str, actor: User) -> JobRun:
     Raises UnknownJob for a name not in BEAT_SCHEDULE, and JobAlreadyLive when a run of
     the job is already queued or running: a job is never started twice at once.
     """
-    from .tasks import run_job
-
     job_get(name)
     now = timezone.now()
     try:
@@ -102,7 +102,7 @@ def job_queue(*, name: str, actor: User) -> JobRun:
                 queued_at=now,
             )
             audit_record(actor=actor, action="job.run_requested", obj=run, changes={"job": name})
-            enqueue(run_job, name=name, run_id=run.pk)
+            enqueue(RUN_JOB_TASK, name=name, run_id=run.pk)
     except IntegrityError:
         raise JobAlreadyLive(name) from None
     return run
@@ -124,12 +124,10 @@ def jobs_catch_up() -> list[str]:
     beat starts, so a portal started after a job's hour still runs it that day; the worker
     checks again, so two beats starting together run each job once. Returns the names
     of the jobs queued."""
-    from .tasks import run_job
-
     queued = []
     for name, job in BEAT_SCHEDULE.items():
         if job.get("catch_up") and not job_ran_today(name):
-            enqueue(run_job, name=name, trigger=JobRun.Trigger.CATCH_UP)
+            enqueue(RUN_JOB_TASK, name=name, trigger=JobRun.Trigger.CATCH_UP)
             queued.append(name)
     if queued:
         logger.info("Catching up daily jobs not run today: %s", ", ".join(queued))

@@ -19,6 +19,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from celery import current_app as app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -27,7 +28,6 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.permissions import Permission, has_permission
-from pharmacy_portal.celery import app
 
 from . import failures
 from .models import Message
