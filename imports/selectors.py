@@ -1,6 +1,9 @@
 """Reads for bulk import, scoped through the organisation the user may import into."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import CharField, Value
 from django.db.models.functions import Concat, Lower
@@ -13,19 +16,32 @@ from accounts.selectors import organisation_get, organisations_for_user
 from .kinds import KINDS
 from .models import ImportRow, ImportRun, OdsReconciliation, OdsRow
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
+
+    from django.db.models import QuerySet
+
+    from accounts.models import User
+
 # The organisation-wide write only head office and portal admins hold.
 IMPORT_PERMISSION = Permission.MANAGE_PREMISES
 
 
-def organisations_for_import(user):
+def organisations_for_import(user: User) -> QuerySet[Organisation]:
+    """Organisations the user may import into (IMPORT_PERMISSION: head office and portal
+    admins), by name, annotated premises_count."""
     return organisations_for_user(user, IMPORT_PERMISSION)
 
 
-def import_organisation_get(user, pk):
+def import_organisation_get(user: User, pk: int) -> Organisation:
+    """One organisation the user may import into. Raises Http404 for any other."""
     return organisation_get(user, pk, IMPORT_PERMISSION)
 
 
-def runs_for_organisation(organisation):
+def runs_for_organisation(organisation: Organisation) -> QuerySet[ImportRun]:
+    """The organisation's imports, newest first, with uploader joined. The caller has
+    checked the user may import into it."""
     return (
         ImportRun.objects.filter(organisation=organisation)
         .select_related("uploaded_by")
@@ -33,7 +49,9 @@ def runs_for_organisation(organisation):
     )
 
 
-def run_get(user, pk):
+def run_get(user: User, pk: int) -> ImportRun:
+    """One import into an organisation the user may import into, with organisation,
+    uploader and applier joined. Raises Http404 otherwise."""
     organisations = organisations_for_import(user).values("pk")
     return get_object_or_404(
         ImportRun.objects.filter(organisation__in=organisations).select_related(
@@ -43,7 +61,7 @@ def run_get(user, pk):
     )
 
 
-def rows_for_csv(run):
+def rows_for_csv(run: ImportRun) -> Iterator[tuple[int, str, list[dict[str, str]], dict[str, Any]]]:
     """Every row of the run in file order, as (number, action, errors, changes) tuples,
     streamed in chunks of 2,000 so a 100,000-row file never sits in memory at once."""
     return (
@@ -54,7 +72,8 @@ def rows_for_csv(run):
     )
 
 
-def rows_with_action(run, action):
+def rows_with_action(run: ImportRun, action: str) -> QuerySet[ImportRow]:
+    """The run's rows with one action (an ImportRow.Action value), in file order."""
     return ImportRow.objects.filter(run=run, action=action).order_by("number")
 
 
@@ -68,7 +87,7 @@ class PreviewRow:
     errors: list  # [{"column", "message"}]
 
 
-def preview_rows(run, action, limit):
+def preview_rows(run: ImportRun, action: str, limit: int) -> list[PreviewRow]:
     """The first `limit` rows with an action, ready to show."""
     spec = KINDS[run.kind]
     return [
@@ -81,8 +100,9 @@ def preview_rows(run, action, limit):
     ]
 
 
-def run_words(run):
-    """Headings for a run's preview: future tense until applied, past tense after."""
+def run_words(run: ImportRun) -> dict[str, str | bool]:
+    """Headings for a run's preview: future tense until applied, past tense after:
+    {"applied": bool, "add_count", "change_count", "adds_caption", "changes_caption"}."""
     applied = run.status == ImportRun.Status.APPLIED
     return {
         "applied": applied,
@@ -96,12 +116,16 @@ def run_words(run):
 # --- ODS reconciliation (portal admins) --------------------------------------------------
 
 
-def may_reconcile_ods(user):
+def may_reconcile_ods(user: User) -> bool:
+    """Whether the user reconciles premises with the NHS ODS pharmacy file
+    (Permission.MANAGE_ORGANISATIONS: portal admins;
+    docs/decisions/0031-imports-ods-reconciliation.md)."""
     return has_permission(user, Permission.MANAGE_ORGANISATIONS)
 
 
-def reconciliations_for(user):
-    """Every reconciliation, newest first, for a portal admin; none for anyone else."""
+def reconciliations_for(user: User) -> QuerySet[OdsReconciliation]:
+    """Every reconciliation, newest first, with uploader and applier joined, for a portal
+    admin; none for anyone else."""
     if not may_reconcile_ods(user):
         return OdsReconciliation.objects.none()
     return OdsReconciliation.objects.select_related("uploaded_by", "applied_by").order_by(
@@ -109,11 +133,14 @@ def reconciliations_for(user):
     )
 
 
-def reconciliation_get(user, pk):
+def reconciliation_get(user: User, pk: int) -> OdsReconciliation:
+    """One reconciliation, for a portal admin. Raises Http404 for anyone else."""
     return get_object_or_404(reconciliations_for(user), pk=pk)
 
 
-def ods_rows(reconciliation, action, limit):
+def ods_rows(reconciliation: OdsReconciliation, action: str, limit: int) -> list[OdsRow]:
+    """The first `limit` rows of a reconciliation with one action (an OdsRow.Action value),
+    in file order, with the premises matched or added joined."""
     return list(
         OdsRow.objects.filter(reconciliation=reconciliation, action=action)
         .select_related("premises", "added_premises")
@@ -121,14 +148,17 @@ def ods_rows(reconciliation, action, limit):
     )
 
 
-def organisations_for_ods(user):
+def organisations_for_ods(user: User) -> QuerySet[Organisation]:
+    """Every organisation by name, for a portal admin choosing where new premises from the
+    ODS file go; none for anyone else."""
     if not may_reconcile_ods(user):
         return Organisation.objects.none()
     return Organisation.objects.order_by("name")
 
 
-def reconciliation_words(reconciliation):
-    """Headings for a reconciliation: what the file would change, then what it changed."""
+def reconciliation_words(reconciliation: OdsReconciliation) -> dict[str, str | bool]:
+    """Headings for a reconciliation: what the file would change, then what it changed:
+    {"applied": bool, "ready": bool, "changes_caption", "closes_caption"}."""
     applied = reconciliation.status == OdsReconciliation.Status.APPLIED
     return {
         "applied": applied,
@@ -138,9 +168,10 @@ def reconciliation_words(reconciliation):
     }
 
 
-def missing_memberships(run):
+def missing_memberships(run: ImportRun) -> QuerySet[Membership]:
     """Current memberships at the organisation's premises whose person and premises are
-    not on the staff list: what a full staff list offers to end."""
+    not on the staff list: what a full staff list offers to end. By premises, then name,
+    with user and premises joined."""
     listed = ImportRow.objects.filter(run=run).values("key")
     return (
         Membership.objects.current()

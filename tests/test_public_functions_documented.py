@@ -23,6 +23,7 @@ CHECKED_APPS = [
     "nhsmail",
     "records",
     "outbox",
+    "imports",
 ]
 
 MODULE_NAMES = {"services", "selectors", "standing", "standings", "rules"}

@@ -1,6 +1,9 @@
 """Confirm and apply: the whole checked file in one transaction, or nothing; discard."""
 
+from __future__ import annotations
+
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +28,9 @@ from .common import (
     queue,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 def _stored_chunk(spec, chunk, ctx):
     """The apply's classify of rows the check passed, from their stored cleaned values:
@@ -38,8 +44,11 @@ def _stored_chunk(spec, chunk, ctx):
     return items, spec.classify(items, ctx)
 
 
-def import_confirm(*, actor, run):
-    """Apply a checked file: now if it is small, else in the background."""
+def import_confirm(*, actor: User, run: ImportRun) -> ImportRun:
+    """Apply a checked file: now if it is small (settings.IMPORT_INLINE_MAX_ROWS rows or
+    fewer), else in the background; the run as it then stands. Raises PermissionDenied
+    without the kind's permission on the organisation, and ValidationError for a run
+    blocked by errors, imported already, or not ready."""
     _require(actor, run.kind, run.organisation)
     with transaction.atomic():
         locked = ImportRun.objects.select_for_update().get(pk=run.pk)
@@ -61,8 +70,11 @@ def import_confirm(*, actor, run):
     return locked
 
 
-def import_apply(*, actor, run):
-    """The whole file in one transaction, or nothing. Safe to run twice."""
+def import_apply(*, actor: User, run: ImportRun) -> ImportRun:
+    """The whole file in one transaction, or nothing. Safe to run twice. When the database
+    changed since the preview, nothing is saved and the run is checked again, so the
+    preview shows what no longer fits; any other error puts it back to ready and is
+    raised."""
     try:
         return _apply(actor, run.pk)
     except (ImportStale, ValidationError):
@@ -121,7 +133,10 @@ def _apply(actor, run_id):
 
 
 @transaction.atomic
-def import_discard(*, actor, run):
+def import_discard(*, actor: User, run: ImportRun) -> ImportRun:
+    """Throw away a run waiting to be confirmed and its staged rows; audited. Raises
+    PermissionDenied without the kind's permission on the organisation, and
+    ValidationError for a run in any other state."""
     _require(actor, run.kind, run.organisation)
     run = ImportRun.objects.select_for_update().get(pk=run.pk)
     if not run_state(run).may_discard:

@@ -90,8 +90,10 @@ def _rows_record_outcome(rows):
 
 
 @transaction.atomic
-def import_check(*, run_id):
-    """Work out, without changing anything, what each row would do. Safe to run twice."""
+def import_check(*, run_id: int) -> ImportRun:
+    """Work out, without changing anything, what each row would do. Safe to run twice: a
+    run not being checked is returned as it is. The run ends ready, or blocked when any
+    row is in error."""
     run = ImportRun.objects.select_for_update().get(pk=run_id)
     if run.status != Status.CHECKING:
         return run

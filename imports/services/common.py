@@ -55,11 +55,15 @@ def _progress_key(run_id):
     return f"import-progress:{run_id}"
 
 
-def progress_set(run_id, done, total):
+def progress_set(run_id: int, done: int, total: int) -> None:
+    """Record how many of a run's `total` rows are checked or applied (`done`), in the
+    cache for an hour, for the page's progress bar."""
     cache.set(_progress_key(run_id), (done, total), timeout=60 * 60)
 
 
-def progress_get(run):
+def progress_get(run: ImportRun) -> dict[str, int]:
+    """{"done", "total" (rows), "percent" (0 to 100)} of a run's check or apply; none done
+    when nothing is recorded."""
     done, total = cache.get(_progress_key(run.pk), (0, run.total_rows))
     percent = int(done * 100 / total) if total else 0
     return {"done": done, "total": total, "percent": min(percent, 100)}

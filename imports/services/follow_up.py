@@ -1,6 +1,10 @@
 """After a staff import: the emails, the areas' refresh, and ending the memberships of
 people a full staff list leaves out."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,8 +19,13 @@ from .. import selectors
 from ..models import ImportRow, ImportRun
 from .common import CHUNK, UPDATE_BATCH, Action, Status, _require
 
+if TYPE_CHECKING:
+    from datetime import date
 
-def import_follow_up(*, run_id):
+    from accounts.models import User
+
+
+def import_follow_up(*, run_id: int) -> None:
     """Email each person the import invited or added, once, and tell the areas whose
     premises' staff changed. Rows already emailed are skipped, so running twice is safe."""
     run = ImportRun.objects.select_related("organisation", "applied_by").get(pk=run_id)
@@ -87,8 +96,12 @@ def _send_invitations(run, rows):
 
 
 @transaction.atomic
-def import_end_missing(*, actor, run, end_date):
-    """End the memberships of people a full staff list left out: a separate decision."""
+def import_end_missing(*, actor: User, run: ImportRun, end_date: date) -> ImportRun:
+    """End the memberships of people a full staff list left out: a separate decision, on
+    `end_date` (the first day they no longer work there). Raises PermissionDenied without
+    Permission.MANAGE_STAFF on the organisation (and what accounts' membership_end
+    raises), and ValidationError ({"end_date": ...}) for a run that is not an applied full
+    staff list, already ended, or a date before someone started."""
     _require(actor, ImportRun.Kind.STAFF, run.organisation)
     run = ImportRun.objects.select_for_update().get(pk=run.pk)
     if not (run.kind == ImportRun.Kind.STAFF and run.is_full_staff_list):

@@ -1,6 +1,9 @@
 """Upload: the file's rows staged in ImportRow, then checked now or in the background."""
 
+from __future__ import annotations
+
 import json
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,12 +17,28 @@ from ..models import ImportRow, ImportRun
 from .check import import_check
 from .common import CHUNK, _require, progress_set, queue
 
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
 
-def import_upload(*, actor, organisation, kind, uploaded_file, is_full_staff_list=False):
-    """Stage the file's rows and check them (now, or in the background for big files).
+    from accounts.models import Organisation, User
 
-    Nothing outside the staging table changes until the run is confirmed.
-    """
+
+def import_upload(
+    *,
+    actor: User,
+    organisation: Organisation,
+    kind: str,
+    uploaded_file: UploadedFile,
+    is_full_staff_list: bool = False,
+) -> ImportRun:
+    """Stage the file's rows and check them (now, or in the background for big files:
+    more than settings.IMPORT_INLINE_MAX_ROWS rows). kind: an ImportRun.Kind value;
+    is_full_staff_list only counts for a staff list.
+
+    Nothing outside the staging table changes until the run is confirmed. Raises
+    PermissionDenied without the kind's permission on the organisation (KIND_PERMISSIONS),
+    and ValidationError ({"file": ...}) for a file that cannot be read or has no rows
+    (docs/decisions/0014-imports-file-handling.md)."""
     _require(actor, kind, organisation)
     spec = kind_for(kind)
     try:
