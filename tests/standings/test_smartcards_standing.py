@@ -64,6 +64,17 @@ def test_urgent_requests_are_red_and_the_rest_waiting_amber():
 def test_certificates_ending_soon_and_no_cover_are_amber_in_one_sentence():
     soon = standing_from_figures(_smartcard_figures(expiring_30=1, expiring_60=1, expiring_90=1))
     assert (soon.level, soon.reason) == ("amber", "1 certificate ending within 30 days")
+    # An amber standing carries the figures behind it, as red and green do.
+    assert soon.figures == {
+        "open_requests": 0,
+        "urgent_requests": 0,
+        "certificates_expired": 0,
+        "expiring_30": 1,
+        "expiring_60": 1,
+        "expiring_90": 1,
+        "unlocker_count": 1,
+        "unlocker_on_site": True,
+    }
     everything = standing_from_figures(
         _smartcard_figures(expiring_30=3, open_requests=2, unlocker_count=0)
     )
