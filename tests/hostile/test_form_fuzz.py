@@ -110,6 +110,23 @@ def reconciliation_with_a_new_code(world):
     return {"pk": reconciliation.pk}
 
 
+def failed_outbox_message(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from outbox.models import Message
+
+    Message.objects.create(
+        task="accounts.tasks.send_email",
+        kwargs={"to": "someone@example.test", "subject": "s", "body": "b"},
+        state=Message.State.FAILED,
+        expires_at=timezone.now() + timedelta(days=1),
+        last_error="550 mailbox unavailable",
+    )
+    return {}
+
+
 def password_reset_link(world):
     return {
         "uidb64": urlsafe_base64_encode(force_bytes(world.staff.pk)),
@@ -213,6 +230,7 @@ ELSEWHERE = {
         "ods_reconciliation", reconciliation_with_a_new_code, who=("portal_admin",)
     ),
     "job_run_now": FormCase("job_list", who=("portal_admin",)),
+    "outbox_retry": FormCase("outbox_list", failed_outbox_message, who=("portal_admin",)),
 }
 
 FORMS = SELF | ELSEWHERE
