@@ -43,6 +43,7 @@ from .holders import (
 from .home import HomePanel, home_panel
 from .queue import QUEUE_VIEWS, can_work_queue, queue_for_user, queue_request_get
 from .reminders import (
+    escalation_due,
     escalation_recipients,
     escalation_recipients_for,
     first_premises_of,
@@ -74,6 +75,7 @@ __all__ = [
     "can_work_queue",
     "cover_for_user",
     "cover_rows",
+    "escalation_due",
     "escalation_recipients",
     "escalation_recipients_for",
     "first_premises_of",

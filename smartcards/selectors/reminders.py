@@ -48,18 +48,23 @@ def holders_due_reminder(today: date | None = None) -> QuerySet[SmartcardHolder,
     )
 
 
-def requests_due_escalation(now: datetime | None = None) -> QuerySet[SmartcardRequest, int]:
-    """Ids of open requests not yet escalated that have waited at least
-    settings.SMARTCARD_ESCALATE_AFTER_MINUTES minutes by `now` (an aware datetime; now
-    when None): a flat values_list of ints, by id."""
+def escalation_due(now: datetime | None = None) -> Q:
+    """The one rule for escalating a request, as a filter on SmartcardRequest: open, not
+    yet escalated, and waiting at least settings.SMARTCARD_ESCALATE_AFTER_MINUTES minutes
+    by `now` (an aware datetime; now when None). The job's selector and its locked write
+    both filter by it."""
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.SMARTCARD_ESCALATE_AFTER_MINUTES)
+    return Q(
+        status=SmartcardRequest.Status.OPEN, escalated_at__isnull=True, waiting_since__lte=cutoff
+    )
+
+
+def requests_due_escalation(now: datetime | None = None) -> QuerySet[SmartcardRequest, int]:
+    """Ids of requests due escalation by `now` (escalation_due): a flat values_list of
+    ints, by id."""
     return (
-        SmartcardRequest.objects.filter(
-            status=SmartcardRequest.Status.OPEN,
-            escalated_at__isnull=True,
-            waiting_since__lte=cutoff,
-        )
+        SmartcardRequest.objects.filter(escalation_due(now))
         .order_by("pk")
         .values_list("pk", flat=True)
     )

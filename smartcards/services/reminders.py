@@ -3,7 +3,6 @@ and their managers that certificates need renewing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -14,7 +13,7 @@ from accounts.audit import audit_event, audit_record_events
 
 from .. import selectors
 from ..models import SmartcardHolder, SmartcardRequest, SmartcardRequestEvent
-from ._shared import Action, Status, _day, _email
+from ._shared import Action, _day, _email
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -38,16 +37,10 @@ def smartcard_requests_escalate(
     claimed or closed. A fixed number of queries for any batch of requests, besides one
     email task per recipient. Returns the ids escalated by this call."""
     now = now or timezone.now()
-    cutoff = now - timedelta(minutes=settings.SMARTCARD_ESCALATE_AFTER_MINUTES)
     due = list(
         SmartcardRequest.objects.select_for_update(of=("self",))
         .select_related("holder__user", "premises__organisation")
-        .filter(
-            pk__in=list(request_ids),
-            status=Status.OPEN,
-            escalated_at__isnull=True,
-            waiting_since__lte=cutoff,
-        )
+        .filter(selectors.escalation_due(now), pk__in=list(request_ids))
         .order_by("pk")
     )
     if not due:
