@@ -16,8 +16,9 @@ from accounts.emails import queue_email
 from accounts.models import Invitation, Membership, Premises, hash_invitation_token
 
 from .. import selectors
+from ..actions import run_state
 from ..models import ImportRow, ImportRun
-from .common import CHUNK, UPDATE_BATCH, Action, Status, _require
+from .common import CHUNK, UPDATE_BATCH, Action, _require
 
 if TYPE_CHECKING:
     from datetime import date
@@ -106,9 +107,10 @@ def import_end_missing(*, actor: User, run: ImportRun, end_date: date) -> Import
     run = ImportRun.objects.select_for_update().get(pk=run.pk)
     if not (run.kind == ImportRun.Kind.STAFF and run.is_full_staff_list):
         raise ValidationError({"end_date": "Only a full staff list can end memberships"})
-    if run.status != Status.APPLIED:
+    state = run_state(run)
+    if not state.applied:
         raise ValidationError({"end_date": "Import the file before ending anyone's membership"})
-    if run.missing_ended_at:
+    if not state.may_end_missing:
         raise ValidationError({"end_date": "These memberships have already been ended"})
     missing = list(selectors.missing_memberships(run))
     late = [m for m in missing if m.start_date > end_date]
