@@ -230,7 +230,7 @@ asked AS (
   WHERE true{only("p.id")}
 ),
 -- Premises closed on or before the day are left out, and their standing and the day's
--- history dropped (standings._forget_closed).
+-- history dropped (accounts.standings.refresh._forget_closed).
 sel AS (
   SELECT id, organisation_id FROM asked WHERE closed_on IS NULL OR closed_on > %(on)s
 ),

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts import standings
 from accounts.models import Membership, PremisesStanding, SentNotification, StandingDay
+from accounts.standings import registry
 from api import services as api_services
 from dashboard import selectors
 from dashboard.forms import TableFilterForm
@@ -702,7 +703,7 @@ def smartcards_refresh_fails(monkeypatch):
 
     smartcards = standings.area("smartcards")
     monkeypatch.setitem(
-        standings._AREAS, "smartcards", dataclasses.replace(smartcards, work_out=database_gone)
+        registry._AREAS, "smartcards", dataclasses.replace(smartcards, work_out=database_gone)
     )
 
 

@@ -31,6 +31,7 @@ from accounts.models import (
     StandingTally,
     UnlockerCover,
 )
+from accounts.standings import registry
 from dashboard import selectors as dashboard_selectors
 from eps import selectors as eps_selectors
 from eps import services as eps_services
@@ -404,7 +405,7 @@ def test_a_failed_refresh_keeps_the_change_and_marks_the_standing_stale(
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setitem(
-        standings._AREAS, "eps", standings.Area(**{**area.__dict__, "work_out": database_gone})
+        registry._AREAS, "eps", standings.Area(**{**area.__dict__, "work_out": database_gone})
     )
     with django_capture_on_commit_callbacks(execute=True):
         eps_services.token_count_record(
@@ -419,7 +420,7 @@ def test_a_failed_refresh_keeps_the_change_and_marks_the_standing_stale(
     )
     assert "may be out of date" in html.content.decode()
     # Once the database answers again, the next reader repairs it.
-    monkeypatch.setitem(standings._AREAS, "eps", area)
+    monkeypatch.setitem(registry._AREAS, "eps", area)
     assert not standings.standing_of(world.premises, "eps").stale
     assert standings.standing_of(world.premises, "eps")["stock"] == 120
 
