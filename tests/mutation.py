@@ -35,6 +35,12 @@ RULES = {
     # The renewal window (CertificateState) and days of cover (TokenFigures' figures).
     "smartcards/renewal.py": ["tests/smartcards/test_renewal.py", "tests/smartcards/test_tasks.py"],
     "eps/cover.py": ["tests/eps/test_cover.py"],
+    # Allowed actions: what each person may do to each object now, and why not.
+    "smartcards/actions.py": ["tests/smartcards/test_actions.py"],
+    "eps/actions.py": ["tests/eps/test_actions.py"],
+    "nhsmail/actions.py": ["tests/nhsmail/test_actions.py"],
+    "imports/actions.py": ["tests/imports/test_actions.py"],
+    "accounts/actions.py": ["tests/accounts/test_actions.py"],
 }
 APPS = [
     "accounts", "nhsmail", "smartcards", "eps", "records", "ui",
