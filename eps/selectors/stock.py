@@ -1,0 +1,69 @@
+"""One premises' tokens: the premises, its settings, its stock ledger and history."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from django.db.models import Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import Premises
+from accounts.permissions import Permission, has_permission
+from accounts.selectors import premises_for_user
+
+from ..cover import USAGE_WINDOW_DAYS
+from ..models import StockMovement, TokenSettings
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from accounts.models import User
+
+
+def token_premises_get(
+    user: User, pk: int, permission: Permission = Permission.VIEW_TOKENS
+) -> Premises:
+    """One premises where the user holds `permission` (viewing tokens by default). Raises
+    Http404 otherwise."""
+    return get_object_or_404(premises_for_user(user, permission), pk=pk)
+
+
+def token_settings_for(premises: Premises) -> TokenSettings:
+    """The premises' settings row, or an unsaved one holding the defaults."""
+    return TokenSettings.objects.filter(premises=premises).first() or TokenSettings(
+        premises=premises
+    )
+
+
+def movements_for_premises(user: User, premises: Premises) -> QuerySet[StockMovement]:
+    """The premises' stock ledger (usage, deliveries, adjustments), newest first, with
+    recorder and order joined, for someone who may view its tokens; none otherwise
+    (docs/decisions/0012-eps-stock-ledger.md)."""
+    if not has_permission(user, Permission.VIEW_TOKENS, premises):
+        return StockMovement.objects.none()
+    return StockMovement.objects.filter(premises=premises).select_related("recorded_by", "order")
+
+
+def stock_history(
+    premises: Premises, *, today: date | None = None, days: int = USAGE_WINDOW_DAYS
+) -> list[tuple[date, int]]:
+    """[(day, tokens in stock at the end of that day)] for the last `days` days."""
+    today = today or timezone.localdate()
+    start = today - timedelta(days=days - 1)
+    movements = StockMovement.objects.filter(premises=premises)
+    opening = movements.filter(occurred_on__lt=start).aggregate(total=Sum("quantity"))["total"]
+    changes = dict(
+        movements.filter(occurred_on__gte=start, occurred_on__lte=today)
+        .order_by()
+        .values_list("occurred_on")
+        .annotate(delta=Sum("quantity"))
+    )
+    stock = opening or 0
+    history = []
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        stock += changes.get(day, 0)
+        history.append((day, stock))
+    return history
