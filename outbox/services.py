@@ -13,6 +13,8 @@ a failed message by hand (docs/decisions/0040-outbox.md).
   to live, a permanent one is marked failed with the reason.
 """
 
+import contextlib
+import contextvars
 import functools
 import inspect
 import logging
@@ -57,40 +59,72 @@ def enqueue(task: "Task | str", /, **kwargs: object) -> Message:
     numbers, lists) to run once on a worker. Written in the caller's transaction, so it is
     queued if and only if the change commits; published right after commit when the
     broker answers, else by the relay once it does. Never raises because the broker is
-    down. Returns the outbox row."""
+    down. Returns the outbox row; inside `batched()` the row is written when the block
+    ends, so until then it has no id."""
     name = _task_name(task)
     now = timezone.now()
-    message = Message.objects.create(
+    message = Message(
         task=name, kwargs=kwargs, created_at=now, available_at=now, expires_at=now + _ttl()
     )
     message_queued.send(sender=name, message=message)
-    _publish_after_commit(message.pk)
+    batch = _batch.get()
+    if batch is not None:
+        batch.append(message)
+        return message
+    message.save(force_insert=True)
+    _publish_after_commit([message.pk])
     return message
+
+
+# The messages of the innermost `batched()` block, or None outside one.
+_batch = contextvars.ContextVar("outbox_batch", default=None)
+
+
+@contextlib.contextmanager
+def batched():
+    """Within the block, `enqueue` collects its messages and writes them all in one
+    statement when the block ends, published together after commit: a job queuing
+    hundreds of emails makes one insert, not hundreds. Use it inside the transaction of
+    the change (the rows must commit with it). Nested blocks join the outer one; a block
+    left by an exception writes nothing (its transaction is rolled back anyway)."""
+    if _batch.get() is not None:
+        yield
+        return
+    messages = []
+    token = _batch.set(messages)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if messages:
+        Message.objects.bulk_create(messages)
+        _publish_after_commit([message.pk for message in messages])
 
 
 def _ttl() -> timedelta:
     return timedelta(seconds=settings.OUTBOX_TTL_SECONDS)
 
 
-def _publish_after_commit(pk):
+def _publish_after_commit(pks):
     # Inside a transaction, publish once it commits. Outside one (a task's fan-out runs in
     # autocommit) at once, as on_commit would; the transaction a test wraps itself in is
     # not the portal's own (Django's durable-atomic check draws the same line).
     blocks = transaction.get_connection().atomic_blocks
     if any(not block._from_testcase for block in blocks):
-        transaction.on_commit(functools.partial(_publish_now, pk))
+        transaction.on_commit(functools.partial(_publish_now, pks))
     else:
-        _publish_now(pk)
+        _publish_now(pks)
 
 
-def _publish_now(pk):
-    """Publish one message as its change commits, so it is not held for the relay's next
-    pass; a broker that does not answer within a fraction of a second leaves it to the
-    relay. The row says published only after the broker took it; if that update is lost,
-    the relay publishes it again and the copy is skipped."""
+def _publish_now(pks):
+    """Publish messages as their change commits, so they are not held for the relay's
+    next pass; a broker that does not answer within a fraction of a second leaves them to
+    the relay. The rows say published only after the broker took them; if that update is
+    lost, the relay publishes them again and the copies are skipped."""
     try:
         if app.conf.task_always_eager:
-            _send(None, pk)
+            for pk in pks:
+                _send(None, pk)
         else:
             # A pooled producer: a busy process (a job writing hundreds of emails) reuses
             # one broker connection; a dead one is retried once, without kombu's waits.
@@ -98,13 +132,14 @@ def _publish_now(pk):
                 producer.connection.ensure_connection(
                     max_retries=1, interval_start=0, interval_step=0.1
                 )
-                _send(producer, pk)
-        # Not if a worker already ran it and it failed (back to pending, attempts counted).
-        Message.objects.filter(pk=pk, state=State.PENDING, attempts=0).update(
+                for pk in pks:
+                    _send(producer, pk)
+        # Not those a worker already ran and failed (back to pending, attempts counted).
+        Message.objects.filter(pk__in=pks, state=State.PENDING, attempts=0).update(
             state=State.PUBLISHED, published_at=timezone.now()
         )
     except Exception:
-        logger.warning("Outbox: message %s left for the relay", pk, exc_info=True)
+        logger.warning("Outbox: messages %s left for the relay", pks, exc_info=True)
 
 
 @functools.cache
@@ -263,14 +298,27 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.OUTBOX_RETRY_MAX_SECONDS))
 
 
+_CLAIM_SQL = f"""
+UPDATE {Message._meta.db_table} SET state = %(running)s, claimed_until = %(until)s
+WHERE id = %(id)s AND (state IN (%(pending)s, %(published)s)
+                       OR (state = %(running)s AND claimed_until < %(now)s))
+RETURNING *
+"""
+
+
 def _claim(message_id, now):
+    """The message, claimed for this run (RUNNING until the lease runs out), or None when
+    it may not start: one statement, so two workers never both claim it."""
     lease = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-    startable = Q(state__in=[State.PENDING, State.PUBLISHED]) | Q(
-        state=State.RUNNING, claimed_until__lt=now
-    )
-    return Message.objects.filter(startable, pk=message_id).update(
-        state=State.RUNNING, claimed_until=now + lease
-    )
+    params = {
+        "id": message_id,
+        "now": now,
+        "until": now + lease,
+        "running": State.RUNNING,
+        "pending": State.PENDING,
+        "published": State.PUBLISHED,
+    }
+    return next(iter(Message.objects.raw(_CLAIM_SQL, params)), None)
 
 
 def message_run(*, message_id: int, hostname: str = "") -> str:
@@ -280,9 +328,9 @@ def message_run(*, message_id: int, hostname: str = "") -> str:
     backoff) or "failed" (never to run: the reason is on the row). Never raises for the
     task's own error."""
     now = timezone.now()
-    if not _claim(message_id, now):
+    message = _claim(message_id, now)
+    if message is None:
         return "skipped"
-    message = Message.objects.get(pk=message_id)
     reason = unsendable_reason(message, now)
     if reason:
         _fail([message.pk], reason, now)
@@ -352,5 +400,5 @@ def message_retry(*, actor: "User", message_id: int) -> Message:
         message.save(
             update_fields=["state", "attempts", "available_at", "expires_at", "finished_at"]
         )
-        _publish_after_commit(message.pk)
+        _publish_after_commit([message.pk])
     return message

@@ -12,6 +12,7 @@ from accounts import standings
 from accounts.audit import audit_record_many
 from accounts.emails import queue_email
 from accounts.models import Membership, OrganisationAdmin, Premises
+from outbox.services import batched
 
 from ..models import ComplianceAlertState, ComplianceStatus
 from ._shared import AREA
@@ -170,21 +171,22 @@ def _notify(transitions):
         }
         for email in recipients[ev.premises_id] | admins[premises["organisation_id"]]:
             per_person[email].append(line)
-    for email, lines in per_person.items():
-        lines.sort(key=lambda line: (line["kind"], line["name"]))
-        if len(lines) == 1:
-            only = lines[0]
-            standing = ComplianceStatus(only["status"]).label.lower()
-            subject = {
-                "changed": f"NHSmail: {only['name']} is {standing}",
-                "still_red": f"NHSmail: {only['name']} is still not compliant",
-                "recovered": f"NHSmail: {only['name']} is back to compliant",
-            }[only["kind"]]
-        else:
-            subject = f"NHSmail: {len(lines)} premises changed"
-        queue_email(
-            to=email,
-            subject=subject,
-            template="nhsmail/emails/compliance_changes.txt",
-            context={"lines": lines},
-        )
+    with batched():
+        for email, lines in per_person.items():
+            lines.sort(key=lambda line: (line["kind"], line["name"]))
+            if len(lines) == 1:
+                only = lines[0]
+                standing = ComplianceStatus(only["status"]).label.lower()
+                subject = {
+                    "changed": f"NHSmail: {only['name']} is {standing}",
+                    "still_red": f"NHSmail: {only['name']} is still not compliant",
+                    "recovered": f"NHSmail: {only['name']} is back to compliant",
+                }[only["kind"]]
+            else:
+                subject = f"NHSmail: {len(lines)} premises changed"
+            queue_email(
+                to=email,
+                subject=subject,
+                template="nhsmail/emails/compliance_changes.txt",
+                context={"lines": lines},
+            )

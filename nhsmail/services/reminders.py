@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.emails import queue_email
+from outbox.services import batched
 
 from .. import rules
 from ..models import PersonalAccount
@@ -43,15 +44,14 @@ def confirmation_reminders_send(*, on: date | None = None) -> int:
     PersonalAccount.objects.filter(pk__in=[account.pk for account in due]).update(
         reminder_sent_for=F("last_confirmed_on")
     )
-    for account in due:
-        account.reminder_sent_for = account.last_confirmed_on
-        queue_email(
-            to=account.user.email,
-            subject="Confirm you still use your NHSmail account",
-            template="nhsmail/emails/confirm_reminder.txt",
-            context={
-                "account": account,
-                "deadline": account.last_confirmed_on + timedelta(days=rules.AT_RISK_AFTER_DAYS),
-            },
-        )
+    at_risk = timedelta(days=rules.AT_RISK_AFTER_DAYS)
+    with batched():
+        for account in due:
+            account.reminder_sent_for = account.last_confirmed_on
+            queue_email(
+                to=account.user.email,
+                subject="Confirm you still use your NHSmail account",
+                template="nhsmail/emails/confirm_reminder.txt",
+                context={"account": account, "deadline": account.last_confirmed_on + at_risk},
+            )
     return len(due)

@@ -10,6 +10,7 @@ from accounts.audit import audit_record
 from accounts.emails import queue_email
 from accounts.models import Membership, User
 from accounts.permissions import has_permission
+from outbox.services import batched
 
 from ..models import SmartcardRequest, SmartcardRequestEvent
 from ..selectors import AREA
@@ -89,10 +90,11 @@ def _people_to_tell(smartcard_request):
 
 
 def _email(people, subject, template, context):
-    for person in people:
-        queue_email(
-            to=person.email,
-            subject=subject,
-            template=template,
-            context={**context, "recipient": person},
-        )
+    with batched():
+        for person in people:
+            queue_email(
+                to=person.email,
+                subject=subject,
+                template=template,
+                context={**context, "recipient": person},
+            )
