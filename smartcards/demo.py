@@ -34,6 +34,10 @@ PERSONA_CARDS = {
     "j.barker@demo.portal.test": (20, False),
 }
 
+# A mobile number for text reminders (sent only where GOV.UK Notify is configured), from
+# Ofcom's range for drama and examples, so no real phone is ever texted.
+PERSONA_MOBILES = {"staff@demo.portal.test": "+447700900982"}
+
 
 def demo_uuid(email):
     """A stable, made-up 12-digit UUID for a demo person."""
@@ -48,6 +52,7 @@ def _holder(user, days, has_cim_email, today):
             "uuid": demo_uuid(user.email),
             "certificate_expires_on": today + timedelta(days=days),
             "has_cim_email": has_cim_email,
+            "reminder_mobile": PERSONA_MOBILES.get(user.email, ""),
         },
     )
     return holder

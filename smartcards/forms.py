@@ -1,5 +1,6 @@
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
 
 from accounts.forms import NHSForm, NHSModelForm
@@ -8,6 +9,7 @@ from accounts.widgets import NHSDateField
 from .models import RegistrationAuthority, SmartcardRequest
 from .services import OUTCOME_DONE, OUTCOME_REFERRED
 from .validators import (
+    normalise_uk_mobile,
     normalise_uuid,
     validate_no_passcode,
     validate_phone,
@@ -38,8 +40,21 @@ class _FieldsVaryForm(NHSForm):
         self.helper.form_method = method
 
 
-class HolderForm(NHSForm):
-    """A person's card details: theirs, or a member of staff's for their manager."""
+class MobileNumberField(forms.CharField):
+    """A phone number as typed: its one message for anything wrong, a NUL byte included
+    (Django's own field would answer that in its own words)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+
+
+class HolderForm(_FieldsVaryForm):
+    """A person's card details: theirs, or a member of staff's for their manager. The
+    holder's own form also takes a mobile number for text reminders where the portal sends
+    text messages (offer_text_reminders; decisions/0041)."""
 
     submit_label = "Save card details"
 
@@ -67,10 +82,28 @@ class HolderForm(NHSForm):
         required=False,
         help_text="With one, you can unlock your own card with self-service unlock",
     )
+    reminder_mobile = MobileNumberField(
+        label="Mobile phone number for text reminders (optional)",
+        required=False,
+        help_text="We text you when your certificates can be renewed, and again shortly "
+        "before they expire. Leave it empty for no texts. For example, 07700 900 982",
+        widget=forms.TextInput(
+            attrs={
+                "class": "nhsuk-input--width-20",
+                "type": "tel",
+                "autocomplete": "tel",
+                "spellcheck": "false",
+            }
+        ),
+    )
 
-    def __init__(self, *args, holder=None, for_self=True, **kwargs):
+    def __init__(self, *args, holder=None, for_self=True, offer_text_reminders=False, **kwargs):
         self.holder = holder
         super().__init__(*args, **kwargs)
+        # Only the holder gives their own number, and only where texts can be sent.
+        if not (for_self and offer_text_reminders):
+            del self.fields["reminder_mobile"]
+            self.refresh_layout()
         if not for_self:
             self.fields[
                 "has_cim_email"
@@ -83,6 +116,10 @@ class HolderForm(NHSForm):
         uuid = normalise_uuid(self.cleaned_data["uuid"])
         validate_uuid(uuid)
         return uuid
+
+    def clean_reminder_mobile(self):
+        mobile = self.cleaned_data["reminder_mobile"]
+        return normalise_uk_mobile(mobile) if mobile else ""
 
     def clean_certificate_expires_on(self):
         expires_on = self.cleaned_data["certificate_expires_on"]

@@ -9,6 +9,7 @@ from accounts.models import Premises, Region
 # reminder's days from here.
 from .renewal import FINAL_REMINDER_DAYS as FINAL_REMINDER_DAYS
 from .renewal import CertificateState
+from .validators import uk_mobile_for_display
 
 
 class RegistrationAuthority(models.Model):
@@ -50,6 +51,10 @@ class SmartcardHolder(models.Model):
     has_cim_email = models.BooleanField(
         "Care Identity profile has a valid email address", default=False
     )
+    # Given by the holder for text reminders (decisions/0041): a UK mobile in E.164, or empty.
+    reminder_mobile = models.CharField(
+        "Mobile phone number for text reminders", max_length=13, blank=True, default=""
+    )
     # The expiry date each reminder was last sent for: one of each per certificate cycle.
     renewal_reminder_for = models.DateField(null=True, blank=True)
     final_reminder_for = models.DateField(null=True, blank=True)
@@ -61,7 +66,11 @@ class SmartcardHolder(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(uuid__regex=r"^[0-9]{12}$"), name="smartcard_uuid_is_12_digits"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(reminder_mobile="") | Q(reminder_mobile__regex=r"^\+447[0-9]{9}$"),
+                name="smartcard_reminder_mobile_is_uk_mobile",
+            ),
         ]
         indexes = [models.Index(fields=["certificate_expires_on"], name="smartcard_holder_expiry")]
 
@@ -70,6 +79,11 @@ class SmartcardHolder(models.Model):
 
     def certificate(self, today=None):
         return CertificateState(self.certificate_expires_on, today)
+
+    @property
+    def reminder_mobile_shown(self):
+        """The reminder mobile as people write it ("07700 900982"), or ""."""
+        return uk_mobile_for_display(self.reminder_mobile)
 
 
 class SmartcardRequest(models.Model):

@@ -11,4 +11,5 @@ def _holder_initial(holder):
         "uuid": holder.uuid,
         "certificate_expires_on": holder.certificate_expires_on,
         "has_cim_email": holder.has_cim_email,
+        "reminder_mobile": holder.reminder_mobile_shown,
     }

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.forms import apply_form_errors
 from accounts.permissions import Permission, has_permission
+from outbox.notify import notify_configured
 
 from .. import actions, presenters, selectors, services
 from ..actions import RequestAction
@@ -21,6 +22,7 @@ def my_card(request):
     context = {
         "holder": holder,
         "state": holder.certificate() if holder else None,
+        "text_reminders": notify_configured(),
         "smartcard_requests": list(selectors.requests_for_self(request.user)),
         "premises_list": premises_list,
         "authorities": selectors.registration_authorities_for_premises(premises_list),
@@ -31,7 +33,12 @@ def my_card(request):
 @require_http_methods(["GET", "POST"])
 def my_card_edit(request):
     holder = selectors.holder_for_self(request.user)
-    form = HolderForm(request.POST or None, holder=holder, initial=_holder_initial(holder))
+    form = HolderForm(
+        request.POST or None,
+        holder=holder,
+        initial=_holder_initial(holder),
+        offer_text_reminders=notify_configured(),
+    )
     if form.is_valid():
         try:
             services.smartcard_holder_save(

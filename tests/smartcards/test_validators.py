@@ -3,10 +3,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from smartcards.validators import (
+    MOBILE_MESSAGE,
+    NOT_MOBILE_MESSAGE,
     PASSCODE_GUARD_EXAMPLES,
     PASSCODE_MESSAGE,
+    normalise_uk_mobile,
     normalise_uuid,
     passcode_like_runs,
+    uk_mobile_for_display,
     validate_no_passcode,
     validate_phone,
     validate_uuid,
@@ -157,3 +161,73 @@ def test_a_note_with_a_date_or_extension_is_accepted_by_the_request_form(client_
     )
     assert response.status_code == 302
     assert SmartcardRequest.objects.get().note.startswith("Certificates expire 27-06-2027")
+
+
+# Mobile numbers for text reminders: what people type, and what is stored (E.164).
+GOOD_MOBILES = [
+    ("07700 900123", "+447700900123"),
+    ("07700900123", "+447700900123"),
+    ("+44 7700 900123", "+447700900123"),
+    ("+447700900123", "+447700900123"),
+    ("447700900123", "+447700900123"),
+    ("0044 7700 900123", "+447700900123"),
+    ("+44 (0)7700 900123", "+447700900123"),
+    ("07700-900-123", "+447700900123"),
+    ("(07700) 900 123", "+447700900123"),
+    (" 07700 900 982 ", "+447700900982"),
+    ("07700\u00a0900123", "+447700900123"),  # a non-breaking space, pasted
+    ("\uff10\uff17\uff17\uff10\uff10\uff19\uff10\uff10\uff11\uff12\uff13", "+447700900123"),
+    ("07400 123456", "+447400123456"),  # an allocated mobile range
+    ("07624 123456", "+447624123456"),  # Isle of Man: a UK number to Notify
+    ("07797 123456", "+447797123456"),  # Jersey
+]
+
+BAD_MOBILES = [
+    ("", MOBILE_MESSAGE, "empty"),
+    ("   ", MOBILE_MESSAGE, "spaces only"),
+    ("01484 355220", NOT_MOBILE_MESSAGE, "a landline"),
+    ("020 7946 0000", NOT_MOBILE_MESSAGE, "a London landline"),
+    ("0845 127 2600", NOT_MOBILE_MESSAGE, "a non-geographic number"),
+    ("0800 123 4567", NOT_MOBILE_MESSAGE, "freephone"),
+    ("070 1234 5678", NOT_MOBILE_MESSAGE, "a personal number, not a mobile"),
+    ("076 2345 6789", NOT_MOBILE_MESSAGE, "a pager"),
+    ("+33 6 12 34 56 78", MOBILE_MESSAGE, "a French mobile"),
+    ("+1 202 555 0123", MOBILE_MESSAGE, "an American number"),
+    ("+353 85 123 4567", MOBILE_MESSAGE, "an Irish mobile"),
+    ("07700 9OO123", MOBILE_MESSAGE, "letters for zeros"),
+    ("call me", MOBILE_MESSAGE, "words"),
+    ("07700 900123 ext 1", MOBILE_MESSAGE, "an extension"),
+    ("07700\x00900123", MOBILE_MESSAGE, "a NUL byte"),
+    ("0770090012", MOBILE_MESSAGE, "a digit short"),
+    ("077009001234", MOBILE_MESSAGE, "a digit too many"),
+    ("07" + "1" * 40, MOBILE_MESSAGE, "far too long"),
+    ("++447700900123", MOBILE_MESSAGE, "two plus signs"),
+    ("+44 7700 900123; DROP TABLE", MOBILE_MESSAGE, "a tail of SQL"),
+    ("<script>07700900123</script>", MOBILE_MESSAGE, "markup"),
+    ("7", MOBILE_MESSAGE, "one digit"),
+]
+
+
+@pytest.mark.parametrize(("typed", "stored"), GOOD_MOBILES)
+def test_uk_mobile_numbers_are_stored_as_e164(typed, stored):
+    assert normalise_uk_mobile(typed) == stored
+
+
+@pytest.mark.parametrize(("typed", "message", "why"), BAD_MOBILES)
+def test_anything_but_a_uk_mobile_is_refused(typed, message, why):
+    with pytest.raises(ValidationError) as caught:
+        normalise_uk_mobile(typed)
+    assert caught.value.messages == [message], why
+    assert "like 07700 900 982" in message
+
+
+def test_a_stored_mobile_reads_as_people_write_it():
+    assert uk_mobile_for_display("+447700900982") == "07700 900982"
+    assert uk_mobile_for_display("") == ""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stored", ["07700900123", "+4477009001234", "+33612345678", "+44 7700"])
+def test_database_refuses_a_mobile_that_is_not_e164(stored):
+    with pytest.raises(IntegrityError):
+        SmartcardHolderFactory(reminder_mobile=stored)

@@ -7,11 +7,13 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from smartcards import services
 from smartcards.models import RegistrationAuthority, SmartcardHolder, SmartcardRequest
 from tests.conftest import sign_in
 from tests.factories import MembershipFactory, PremisesFactory, UnlockerCoverFactory
@@ -161,6 +163,139 @@ class TestCardDetailsForm:
         stranger = MembershipFactory(premises=world.other_premises).user
         url = reverse("smartcard_staff_card_edit", args=[world.premises.pk, stranger.pk])
         assert client_for("manager").get(url).status_code == 404
+
+
+class TestTextReminderNumber:
+    """The holder's own mobile number for text reminders, on their card details form, where
+    the portal sends text messages (GOV.UK Notify configured; decisions/0041)."""
+
+    url = reverse("smartcard_my_card_edit")
+
+    @pytest.fixture
+    def texts_on(self, settings):
+        # Only the setting: nothing here sends, so no Notify stub is needed.
+        settings.NOTIFY_API_KEY = "portal_test-not-a-real-key"
+
+    def data(self, **overrides):
+        return TestCardDetailsForm().data(**overrides)
+
+    def test_not_offered_without_notify(self, world, client_for, holder, settings):
+        settings.NOTIFY_API_KEY = ""
+        client = client_for("staff")
+        assert 'name="reminder_mobile"' not in html_of(client.get(self.url))
+        assert "Text reminders" not in html_of(client.get(reverse("smartcard_my_card")))
+        # A number posted anyway is not taken, and one already given is kept.
+        holder.reminder_mobile = "+447700900982"
+        holder.save()
+        assert client.post(self.url, self.data(reminder_mobile="07400 123456")).status_code == 302
+        holder.refresh_from_db()
+        assert holder.reminder_mobile == "+447700900982"
+
+    def test_give_change_and_remove(self, world, client_for, texts_on):
+        client = client_for("staff")
+        assert 'name="reminder_mobile"' in html_of(client.get(self.url))
+        response = client.post(self.url, self.data(reminder_mobile="+44 (0)7700 900 123"))
+        assert response.status_code == 302
+        holder = SmartcardHolder.objects.get(user=world.staff)
+        assert holder.reminder_mobile == "+447700900123"
+        assert "To 07700 900123" in html_of(client.get(reverse("smartcard_my_card")))
+        assert 'value="07700 900123"' in html_of(client.get(self.url))
+
+        assert client.post(self.url, self.data(reminder_mobile="07400123456")).status_code == 302
+        holder.refresh_from_db()
+        assert holder.reminder_mobile == "+447400123456"
+
+        assert client.post(self.url, self.data(reminder_mobile="   ")).status_code == 302
+        holder.refresh_from_db()
+        assert holder.reminder_mobile == ""
+        assert "None: add a mobile phone number" in html_of(
+            client.get(reverse("smartcard_my_card"))
+        )
+        said = [
+            event.changes.get("reminder_mobile")
+            for event in AuditEvent.objects.filter(
+                action__startswith="smartcard_holder.", actor=world.staff
+            ).order_by("pk")
+        ]
+        # That a number was given, changed or removed; never the number itself.
+        assert said == ["given", ["given", "changed"], ["given", "none"]]
+        assert not AuditEvent.objects.filter(changes__icontains="7700").exists()
+
+    @pytest.mark.parametrize(
+        ("typed", "message"),
+        [
+            ("01484 355220", "This is not a mobile phone number"),
+            ("0845 127 2600", "This is not a mobile phone number"),
+            ("+33 6 12 34 56 78", "Enter a UK mobile phone number, like 07700 900 982"),
+            ("07700 9OO123", "Enter a UK mobile phone number, like 07700 900 982"),
+            ("0770090012", "Enter a UK mobile phone number, like 07700 900 982"),
+            ("077009001234", "Enter a UK mobile phone number, like 07700 900 982"),
+            ("07" + "1" * 200, "Enter a UK mobile phone number, like 07700 900 982"),
+            ("07700\x00900123", "Enter a UK mobile phone number, like 07700 900 982"),
+            ("\x00", "Enter a UK mobile phone number, like 07700 900 982"),
+            ("<script>alert(1)</script>", "Enter a UK mobile phone number, like 07700 900 982"),
+            ("123456", "Enter a UK mobile phone number, like 07700 900 982"),
+        ],
+    )
+    def test_bad_values(self, world, client_for, texts_on, typed, message):
+        response = client_for("staff").post(self.url, self.data(reminder_mobile=typed))
+        html = error_summary(response)
+        assert message in html
+        assert "Null characters" not in html
+        assert not SmartcardHolder.objects.exists()
+
+    def test_a_bad_number_keeps_what_was_typed_and_the_saved_number(
+        self, world, client_for, texts_on, holder
+    ):
+        holder.reminder_mobile = "+447700900982"
+        holder.save()
+        response = client_for("staff").post(
+            self.url, self.data(uuid=holder.uuid, reminder_mobile="01484 355220")
+        )
+        assert 'value="01484 355220"' in error_summary(response)
+        holder.refresh_from_db()
+        assert holder.reminder_mobile == "+447700900982"
+
+    @pytest.mark.parametrize(
+        "role", ["staff", "manager", "unlocker", "head_office", "portal_admin"]
+    )
+    def test_every_role_gives_only_their_own_number(self, world, client_for, texts_on, role):
+        for other in ("staff", "manager"):
+            if other != role:
+                holder_for(world.user(other))
+        client = client_for(role)
+        assert 'name="reminder_mobile"' in html_of(client.get(self.url))
+        data = self.data(uuid="5555 0000 7777", reminder_mobile="07700 900555")
+        assert client.post(self.url, data).status_code == 302
+        assert SmartcardHolder.objects.get(user=world.user(role)).reminder_mobile == (
+            "+447700900555"
+        )
+        others = SmartcardHolder.objects.exclude(user=world.user(role))
+        assert others.exists()
+        assert set(others.values_list("reminder_mobile", flat=True)) == {""}
+
+    def test_a_manager_never_gives_a_staff_members_number(
+        self, world, client_for, texts_on, holder
+    ):
+        url = reverse("smartcard_staff_card_edit", args=[world.premises.pk, world.staff.pk])
+        client = client_for("manager")
+        assert 'name="reminder_mobile"' not in html_of(client.get(url))
+        data = self.data(uuid=holder.uuid, reminder_mobile="07700 900555")
+        assert client.post(url, data).status_code == 302
+        holder.refresh_from_db()
+        assert holder.reminder_mobile == ""
+
+    def test_the_service_refuses_anyone_but_the_holder(self, world, holder):
+        with pytest.raises(PermissionDenied):
+            services.smartcard_holder_save(
+                actor=world.manager,
+                person=world.staff,
+                premises=world.premises,
+                uuid=holder.uuid,
+                certificate_expires_on=holder.certificate_expires_on,
+                has_cim_email=False,
+                reminder_mobile="07700 900555",
+            )
 
 
 class TestRaise:
