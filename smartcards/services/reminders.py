@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_event, audit_record_events
+from accounts.emails import queue_text
 
 from .. import selectors
 from ..models import SmartcardHolder, SmartcardRequest, SmartcardRequestEvent
@@ -104,8 +105,11 @@ def certificate_reminders_send(
 
     holder_ids: a batch of SmartcardHolder ids (the daily job sends a few hundred at a
     time). Each holder is locked, so two runs at once never send one reminder twice.
-    A fixed number of queries for any batch, besides one email task each. Returns
-    {holder_id: REMINDER_RENEWAL or REMINDER_FINAL} for the holders reminded.
+    A fixed number of queries for any batch, besides one email task each. Holders who gave
+    a mobile number are sent a text message too, where GOV.UK Notify is configured
+    (accounts.emails.queue_text; decisions/0041): the number is on the holder's row, so
+    no query more. Returns {holder_id: REMINDER_RENEWAL or REMINDER_FINAL} for the holders
+    reminded.
     """
     today = today or timezone.localdate()
     holders = list(
@@ -141,18 +145,6 @@ def certificate_reminders_send(
     for holder, state, stage in due:
         expires_on = holder.certificate_expires_on
         their_managers = managers.get(holder.user_id, [])
-        recipients = [m.user.email for m in their_managers]
-        if holder.user.is_active:
-            recipients.insert(0, holder.user.email)
-        events.append(
-            audit_event(
-                actor=REMINDER_JOB,
-                action=f"smartcard_holder.reminder_{stage}",
-                obj=holder,
-                premises=works_at.get(holder.user_id),
-                changes={"expires_on": str(expires_on), "recipients": recipients},
-            )
-        )
         subject = (
             f"Smartcard certificates expire on {_day(expires_on)}"
             if stage == REMINDER_FINAL
@@ -160,12 +152,36 @@ def certificate_reminders_send(
         )
         context = {"holder": holder, "state": state, "stage": stage}
         template = "smartcards/emails/certificate_reminder.txt"
+        recipients, texted = [m.user.email for m in their_managers], False
         if holder.user.is_active:
+            recipients.insert(0, holder.user.email)
             _email([holder.user], subject, template, context)
+            texted = bool(holder.reminder_mobile) and queue_text(
+                to=holder.reminder_mobile,
+                template="smartcards/texts/certificate_reminder.txt",
+                context={
+                    "stage": stage,
+                    "expires_on": _day(expires_on),
+                    "days_left": state.days_left,
+                },
+            )
         for membership in their_managers:
             _email(
                 [membership.user], subject, template, {**context, "premises": membership.premises}
             )
+        changes = {"expires_on": str(expires_on), "recipients": recipients}
+        if texted:
+            # That a text went, never the number (decisions/0041).
+            changes["text_message"] = True
+        events.append(
+            audit_event(
+                actor=REMINDER_JOB,
+                action=f"smartcard_holder.reminder_{stage}",
+                obj=holder,
+                premises=works_at.get(holder.user_id),
+                changes=changes,
+            )
+        )
         sent[holder.pk] = stage
     audit_record_events(events)
     return sent

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.factories import UnlockerCoverFactory
+from tests.outbox.notify_stub import notify  # noqa: F401 (GOV.UK Notify on loopback)
 from tests.smartcards.factories import RegistrationAuthorityFactory, holder_for
 
 

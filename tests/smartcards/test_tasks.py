@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from outbox.models import Message
 from smartcards import services, tasks
 from smartcards.models import SmartcardRequest
 from tests.factories import MembershipFactory, UnlockerCoverFactory, UserFactory
@@ -111,6 +112,99 @@ class TestCertificateReminders:
         assert len(mail.outbox) == 2
 
 
+TEXT_TASK = "accounts.tasks.send_text"
+MOBILE = "+447700900123"
+
+
+def texts():
+    return list(Message.objects.filter(task=TEXT_TASK).order_by("pk"))
+
+
+class TestTextReminders:
+    """A holder who gave a mobile number is texted each reminder too, where GOV.UK Notify
+    is configured (decisions/0041): once per reminder, like the emails."""
+
+    @pytest.fixture
+    def expiring(self, world):
+        return holder_for(world.staff, certificate_expires_on=EXPIRES, reminder_mobile=MOBILE)
+
+    def test_no_text_without_notify(
+        self, world, expiring, settings, django_capture_on_commit_callbacks
+    ):
+        settings.NOTIFY_API_KEY = ""
+        with on(EXPIRES - timedelta(days=90)):
+            assert run_reminders(django_capture_on_commit_callbacks) == 1
+        assert texts() == []
+        assert recipients() == sorted([world.staff.email, world.manager.email])
+        event = AuditEvent.objects.get(action="smartcard_holder.reminder_renewal")
+        assert "text_message" not in event.changes
+
+    def test_each_reminder_is_texted_once(
+        self, world, expiring, notify, settings, django_capture_on_commit_callbacks
+    ):
+        with on(EXPIRES - timedelta(days=90)):
+            assert run_reminders(django_capture_on_commit_callbacks) == 1
+            assert run_reminders(django_capture_on_commit_callbacks) == 0
+            assert services.certificate_reminder_send(holder_id=expiring.pk) is None
+        (text,) = texts()
+        assert text.kwargs == {
+            "to": MOBILE,
+            "body": "Pharmacy Digital Portal: your smartcard certificates can now be renewed. "
+            "They expire on 31 December 2026. Ask your local smartcard unlocker to renew "
+            f"them: {settings.PORTAL_BASE_URL}",
+        }
+        assert text.state == Message.State.DONE
+        sms = [r for r in notify.requests if r["path"] == "/v2/notifications/sms"]
+        assert [r["body"]["phone_number"] for r in sms] == [MOBILE]
+        assert sms[0]["body"]["personalisation"] == {"body": text.kwargs["body"]}
+
+        with on(EXPIRES - timedelta(days=14)):
+            assert run_reminders(django_capture_on_commit_callbacks) == 1
+            assert run_reminders(django_capture_on_commit_callbacks) == 0
+        _renewal, final = texts()
+        assert final.kwargs["to"] == MOBILE
+        assert final.kwargs["body"].startswith(
+            "Pharmacy Digital Portal: your smartcard certificates expire on 31 December 2026, "
+            "in 14 days. Ask your local smartcard unlocker to renew them before then"
+        )
+        events = AuditEvent.objects.filter(action__startswith="smartcard_holder.reminder_")
+        assert [event.changes["text_message"] for event in events] == [True, True]
+        # That a text went, never the number.
+        assert not AuditEvent.objects.filter(changes__icontains="7700").exists()
+
+    def test_a_late_record_gets_one_text(
+        self, world, expiring, notify, django_capture_on_commit_callbacks
+    ):
+        with on(EXPIRES - timedelta(days=5)):
+            run_reminders(django_capture_on_commit_callbacks)
+            run_reminders(django_capture_on_commit_callbacks)
+        (text,) = texts()
+        assert "in 5 days" in text.kwargs["body"]
+
+    def test_no_number_no_text(self, world, notify, django_capture_on_commit_callbacks):
+        holder_for(world.staff, certificate_expires_on=EXPIRES)
+        with on(EXPIRES - timedelta(days=90)):
+            assert run_reminders(django_capture_on_commit_callbacks) == 1
+        assert texts() == []
+
+    def test_someone_no_longer_active_is_not_texted(
+        self, world, expiring, notify, django_capture_on_commit_callbacks
+    ):
+        world.staff.is_active = False
+        world.staff.save()
+        with on(EXPIRES - timedelta(days=90)):
+            assert run_reminders(django_capture_on_commit_callbacks) == 1
+        assert texts() == []
+
+    def test_managers_are_emailed_not_texted(
+        self, world, expiring, notify, django_capture_on_commit_callbacks
+    ):
+        holder_for(world.manager, reminder_mobile="+447700900555")
+        with on(EXPIRES - timedelta(days=90)):
+            assert run_reminders(django_capture_on_commit_callbacks) == 1
+        assert [text.kwargs["to"] for text in texts()] == [MOBILE]
+
+
 class TestEscalation:
     @pytest.fixture
     def waiting(self, world):
@@ -183,26 +277,34 @@ class TestBatches:
     """The jobs work in batches: the queries of a batch do not grow with its people, and a
     job queues one task per batch, not one per holder or request."""
 
-    def due_holders(self, world, count):
+    def due_holders(self, world, count, **fields):
         holders = []
         for _ in range(count):
             person = MembershipFactory(premises=world.premises).user
-            holders.append(holder_for(person, certificate_expires_on=EXPIRES))
+            holders.append(holder_for(person, certificate_expires_on=EXPIRES, **fields))
         return holders
 
-    def reminder_queries(self, world, count, django_capture_on_commit_callbacks):
-        holders = self.due_holders(world, count)
+    def reminder_queries(self, world, count, **fields):
+        holders = self.due_holders(world, count, **fields)
         with on(EXPIRES - timedelta(days=90)), CaptureQueriesContext(connection) as captured:
             sent = services.certificate_reminders_send(holder_ids=[h.pk for h in holders])
         assert set(sent) == {h.pk for h in holders}
         return without_outbox_writes(captured)
 
-    def test_reminder_queries_do_not_grow_with_the_batch(
-        self, world, django_capture_on_commit_callbacks
-    ):
-        small = self.reminder_queries(world, 2, django_capture_on_commit_callbacks)
-        large = self.reminder_queries(world, 8, django_capture_on_commit_callbacks)
+    def test_reminder_queries_do_not_grow_with_the_batch(self, world):
+        small = self.reminder_queries(world, 2)
+        large = self.reminder_queries(world, 8)
         assert large == small
+
+    def test_texting_the_batch_costs_no_query_more(self, world, settings):
+        # Nothing is delivered here (the on-commit publishing never runs), so Notify's
+        # settings alone are enough; the numbers come with the holders' rows.
+        without_texts = self.reminder_queries(world, 2)
+        settings.NOTIFY_API_KEY = "portal_test-not-a-real-key"
+        small = self.reminder_queries(world, 2, reminder_mobile=MOBILE)
+        large = self.reminder_queries(world, 8, reminder_mobile=MOBILE)
+        assert large == small == without_texts
+        assert len(texts()) == 10
 
     def test_reminders_go_out_in_batches(
         self, world, monkeypatch, django_capture_on_commit_callbacks
