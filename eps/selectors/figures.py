@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Subquery, Sum, Value
@@ -53,6 +54,8 @@ class TokenFigures:
         self.days_of_cover = cover.days_of_cover(self.stock, self.usage_tokens, self.usage_days)
 
     # Each figure below is the days-of-cover rule's (eps.cover), from this premises' own.
+    # The dates walk the bank-holiday calendar: worked out once, as a CSV row reads them
+    # more than once.
     @property
     def has_usage(self):
         return self.days_of_cover is not None
@@ -61,15 +64,15 @@ class TokenFigures:
     def daily_use(self):
         return cover.daily_use(self.usage_tokens, self.usage_days)
 
-    @property
+    @cached_property
     def reorder_days(self):
         return cover.reorder_days(self.lead_time_days, self.safety_margin_days)
 
-    @property
+    @cached_property
     def run_out_on(self):
         return cover.run_out_on(self.today, self.days_of_cover)
 
-    @property
+    @cached_property
     def order_by(self):
         return cover.order_by(self.run_out_on, self.reorder_days)
 

@@ -70,12 +70,17 @@ def token_organisations_for_user(user: User) -> QuerySet[Organisation]:
 
 
 def organisation_token_figures(
-    user: User, organisation: Organisation, *, today: date | None = None
+    user: User,
+    organisation: Organisation,
+    *,
+    today: date | None = None,
+    with_standing: bool = True,
 ) -> list[TokenFigures]:
     """Every premises of an organisation the user may see tokens for, with figures and
-    stored standing."""
+    (unless with_standing is False: the CSV, which shows none) stored standing."""
     premises = premises_for_user(user, Permission.VIEW_TOKENS).filter(organisation=organisation)
-    return with_standings(token_figures(premises, today=today))
+    figures = token_figures(premises, today=today)
+    return with_standings(figures) if with_standing else figures
 
 
 def token_organisation_get(user: User, pk: int) -> Organisation:

@@ -106,7 +106,7 @@ def _csv_row(figures):
 
 def organisation_tokens_export(request, pk):
     organisation = selectors.token_organisation_get(request.user, pk)
-    figures = selectors.organisation_token_figures(request.user, organisation)
+    figures = selectors.organisation_token_figures(request.user, organisation, with_standing=False)
     sort, descending = selectors.parse_sort(request.GET.get("sort"))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     today = timezone.localdate()
