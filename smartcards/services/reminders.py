@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_event, audit_record_events
 from accounts.emails import queue_text
+from outbox.services import batched
 
 from .. import selectors
 from ..models import SmartcardHolder, SmartcardRequest, SmartcardRequestEvent
@@ -30,6 +31,7 @@ def smartcard_request_escalate(*, request_id: int, now: datetime | None = None) 
 
 
 @transaction.atomic
+@batched()  # every email and text of the run in one outbox statement
 def smartcard_requests_escalate(
     *, request_ids: Iterable[int], now: datetime | None = None
 ) -> list[int]:
@@ -97,6 +99,7 @@ def certificate_reminder_send(*, holder_id: int, today: date | None = None) -> s
 
 
 @transaction.atomic
+@batched()  # every email and text of the run in one outbox statement
 def certificate_reminders_send(
     *, holder_ids: Iterable[int], today: date | None = None
 ) -> dict[int, str]:
