@@ -6,6 +6,7 @@ the portal's own work for the page with the hand-written form of the same work, 
 neither side skips the request the user waits for.
 """
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.urls import path
 
@@ -15,10 +16,11 @@ from pharmacy_portal.urls import urlpatterns as portal_urlpatterns
 FLOORS = {}
 
 
-def floor_url(name, view):
-    """Serve `view` as the floor called `name`; returns its path."""
+def floor_url(name, view, *, api=False):
+    """Serve `view` as the floor called `name`; returns its path. An API floor (`api`)
+    is reached without a session, as the API is."""
     FLOORS[name] = view
-    return f"/bench/floor/{name}/"
+    return f"/bench/{'api-floor' if api else 'floor'}/{name}/"
 
 
 def floor_view(request, name):
@@ -29,4 +31,9 @@ def floor_view(request, name):
     return view(request)
 
 
-urlpatterns = [*portal_urlpatterns, path("bench/floor/<slug:name>/", floor_view)]
+urlpatterns = [
+    *portal_urlpatterns,
+    path("bench/floor/<slug:name>/", floor_view),
+    # API floors: like the API, signed in by a token in the request, not a session.
+    path("bench/api-floor/<slug:name>/", login_not_required(floor_view)),
+]
