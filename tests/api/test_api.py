@@ -188,6 +188,30 @@ def test_premises_list_runs_a_fixed_number_of_queries(world, api, django_assert_
     assert response.json()["count"] == 6
 
 
+def test_a_deep_page_has_the_rows_by_id_in_a_fixed_number_of_queries(
+    world, api, django_assert_num_queries
+):
+    organisation = world.premises.organisation
+    for _ in range(6):
+        MembershipFactory(premises=PremisesFactory(organisation=organisation))
+    everyone = [m["id"] for m in api.get("api_membership_list", page_size=500).json()["results"]]
+    assert everyone == sorted(everyone) and len(everyone) == 8
+    pages = [
+        api.get("api_membership_list", page=number, page_size=3).json() for number in (1, 2, 3)
+    ]
+    assert [[m["id"] for m in page["results"]] for page in pages] == [
+        everyone[0:3],
+        everyone[3:6],
+        everyone[6:8],
+    ]
+    assert pages[2]["results"][0]["email"] == Membership.objects.get(pk=everyone[6]).user.email
+    # A later page reads its ids, then only its own rows: one query more than the first.
+    with django_assert_num_queries(6):
+        api.get("api_membership_list", page=3, page_size=3)
+    with django_assert_num_queries(5):
+        api.get("api_membership_list", page=1, page_size=3)
+
+
 def test_memberships_list_filters_and_scoping(world, api):
     body = api.get("api_membership_list").json()
     emails = {m["email"] for m in body["results"]}
