@@ -23,7 +23,9 @@ They are kept current three ways:
 - readers call `ensure_current(premises)`, which works out again any standing marked
   stale or worked out for an earlier day, and any premises created in the last two
   days that has none, so a premises never shows a picture older than today even when
-  the job has not run. A refresh that fails leaves
+  the job has not run; pages showing a few premises read them with
+  `current_standings(ids)`, which repairs the same ones from the rows it reads, so it
+  costs one query when all is current. A refresh that fails leaves
   its rows stale; pages say so and the next refresh repairs them.
 
 docs/decisions/0026-standings.md records the choice.
@@ -33,7 +35,7 @@ By topic:
 - refresh: working standings out, refresh on commit, the repair on read (ensure_current);
 - store: storing the rows and the day's tallies;
 - joins: stored standings joined onto premises querysets, urgency, figure totals;
-- stored: StoredStanding, what pages read;
+- stored: StoredStanding, what pages read (current_standings, stored_standings, attach);
 - _shared: the three levels, their order and colours.
 """
 
@@ -52,6 +54,7 @@ from .store import REASON_LENGTH, tallies_rebuild
 from .stored import (
     StoredStanding,
     attach,
+    current_standings,
     standing_of,
     standings_of,
     stored_standing,
@@ -75,6 +78,7 @@ __all__ = [
     "area",
     "areas",
     "attach",
+    "current_standings",
     "ensure_current",
     "figure_totals",
     "join_standings",

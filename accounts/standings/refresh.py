@@ -158,19 +158,52 @@ def ensure_current(premises_queryset: QuerySet[Premises], *, on: date | None = N
         .values_list("premises_id", flat=True)
         .distinct()
     )
+    needing.update(_never_worked_out(premises_queryset, on))
+    repair(needing, on=on)
+
+
+def _never_worked_out(premises_queryset, on):
+    """Ids of the premises of a queryset created in the last MISSING_LOOKBACK_DAYS days,
+    open on `on`, that have no stored standing at all (see ensure_current)."""
     recent = timezone.now() - timedelta(days=MISSING_LOOKBACK_DAYS)
-    needing.update(
+    return set(
         premises_queryset.order_by()
         .filter(created_at__gte=recent)
         .exclude(closed_on__lte=on)
         .filter(~Exists(PremisesStanding.objects.filter(premises=OuterRef("pk"))))
         .values_list("pk", flat=True)
     )
-    if not needing:
-        return
+
+
+def needing_repair(
+    rows: Iterable[PremisesStanding], premises_ids: Iterable[int], *, on: date
+) -> set[int]:
+    """Of these premises, whose standing rows (already read) the caller must repair
+    before showing them: those with a row marked stale or worked out for a day before
+    `on`, and those with no row at all that ensure_current would work out (created
+    recently and open). No query unless some premises has no row at all; then one, for
+    those premises only."""
+    needing, read = set(), set()
+    for row in rows:
+        read.add(row.premises_id)
+        if row.stale or row.worked_out_for < on:
+            needing.add(row.premises_id)
+    unread = set(premises_ids) - read
+    if unread:
+        needing |= _never_worked_out(Premises.objects.filter(pk__in=sorted(unread)), on)
+    return needing
+
+
+def repair(premises_ids: Collection[int], *, on: date) -> bool:
+    """Work out again and store the standings of these premises for a reader, telling
+    nobody (transitions are the job's and the services' to announce). True when it
+    stored them; False when there was nothing to do or the refresh failed (logged: the
+    page shows the rows it has, marked stale)."""
+    if not premises_ids:
+        return False
     try:
-        # A page being read stores what it needs and tells nobody: transitions are the
-        # job's and the services' to announce.
-        standings_refresh(premises_ids=sorted(needing), on=on, hooks=False)
+        standings_refresh(premises_ids=sorted(premises_ids), on=on, hooks=False)
     except DatabaseError:
-        logger.exception("standings repair on read failed", extra={"count": len(needing)})
+        logger.exception("standings repair on read failed", extra={"count": len(premises_ids)})
+        return False
+    return True

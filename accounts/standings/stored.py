@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
+
 from ..models import Premises, PremisesStanding
 from ._shared import GREEN, SEVERITY, TAG_COLOURS
-from .refresh import ensure_current
+from .refresh import needing_repair, repair
 from .registry import _AREAS, Area, area
 
 if TYPE_CHECKING:
@@ -70,16 +72,42 @@ def stored_standing(row: PremisesStanding) -> StoredStanding:
     return _stored(row)
 
 
-def stored_standings(premises_ids: Iterable[int]) -> dict[int, dict[str, StoredStanding]]:
-    """{premises_id: {area key: StoredStanding}} for these premises: one query. A premises
-    or area with no stored row is absent; call ensure_current first."""
-    result = {}
-    rows = PremisesStanding.objects.filter(
-        premises_id__in=list(premises_ids), area__in=list(_AREAS)
+def _read(premises_ids):
+    return list(
+        PremisesStanding.objects.filter(premises_id__in=list(premises_ids), area__in=list(_AREAS))
     )
+
+
+def _by_premises(rows):
+    result = {}
     for row in rows:
         result.setdefault(row.premises_id, {})[row.area] = _stored(row)
     return result
+
+
+def stored_standings(premises_ids: Iterable[int]) -> dict[int, dict[str, StoredStanding]]:
+    """{premises_id: {area key: StoredStanding}} for these premises: one query. A premises
+    or area with no stored row is absent; call ensure_current first, or read them with
+    current_standings."""
+    return _by_premises(_read(premises_ids))
+
+
+def current_standings(
+    premises_ids: Iterable[int], *, on: date | None = None
+) -> dict[int, dict[str, StoredStanding]]:
+    """{premises_id: {area key: StoredStanding}} for these premises, in every area, made
+    current first, for a page that shows a few premises: one query when every row is
+    current (the usual case), since the rows read say themselves whether they are stale
+    or from an earlier day. Premises needing repair (as ensure_current finds them) are
+    worked out again and read once more; a premises with no row at all costs one query
+    to see whether it is a new one. A premises or area with no stored row is absent (a
+    closed premises)."""
+    on = on or timezone.localdate()
+    premises_ids = list(premises_ids)
+    rows = _read(premises_ids)
+    if repair(needing_repair(rows, premises_ids, on=on), on=on):
+        rows = _read(premises_ids)
+    return _by_premises(rows)
 
 
 def attach(
@@ -91,23 +119,20 @@ def attach(
 ) -> list[T]:
     """Set `.standing` on each object (a premises, or anything premises_id maps to one)
     to its premises' stored standing in an area, making missing or stale ones current
-    first unless the caller already has (ensure=False): a fixed number of queries.
+    first unless the caller already has (ensure=False): one query when all is current.
     Returns the objects, as a list; `.standing` is None where no row is stored."""
     objects = list(objects)
     ids = [premises_id(obj) for obj in objects]
-    if ensure:
-        ensure_current(Premises.objects.filter(pk__in=ids))
-    stored = stored_standings(ids)
+    stored = current_standings(ids) if ensure else stored_standings(ids)
     for obj, pk in zip(objects, ids, strict=True):
         obj.standing = stored.get(pk, {}).get(area_key)
     return objects
 
 
 def standings_of(premises: Premises, *, on: date | None = None) -> dict[str, StoredStanding]:
-    """{area key: StoredStanding} of one premises, made current first. At most three
-    queries when current."""
-    ensure_current(Premises.objects.filter(pk=premises.pk), on=on)
-    return stored_standings([premises.pk]).get(premises.pk, {})
+    """{area key: StoredStanding} of one premises, made current first: one query when
+    current."""
+    return current_standings([premises.pk], on=on).get(premises.pk, {})
 
 
 def standing_of(
