@@ -6,6 +6,7 @@ for another organisation's ids instead of revealing that they exist.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q
@@ -133,6 +134,66 @@ def memberships_for_self(user: User) -> QuerySet[Membership]:
         .filter(user=user)
         .select_related("premises", "premises__organisation")
         .order_by("premises__name")
+    )
+
+
+@dataclass(frozen=True)
+class PremisesInArea:
+    """A premises with its stored standing in one area (None when it has none: a closed
+    premises)."""
+
+    premises: Premises
+    standing: standings.StoredStanding | None
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What a user holds, read once for a page that shows several areas (the home page):
+    their current memberships (premises and organisation joined, by premises name), the
+    stored standings of those premises in every area, made current, and the
+    organisations they run (by name, annotated premises_count). Each area picks its part
+    with in_area."""
+
+    memberships: list[Membership] = field(default_factory=list)
+    stored: dict[int, dict[str, standings.StoredStanding]] = field(default_factory=dict)
+    organisations: list[Organisation] = field(default_factory=list)
+
+    @property
+    def premises(self) -> list[Premises]:
+        """Each premises the user works at, once, by name."""
+        return list({m.premises_id: m.premises for m in self.memberships}.values())
+
+    def in_area(self, area_key: str, *, managed: bool = False) -> list[PremisesInArea]:
+        """The user's premises (those they manage when `managed`), by name, each with its
+        stored standing in the area: no query."""
+        managed_ids = {m.premises_id for m in self.memberships if m.is_manager}
+        return [
+            PremisesInArea(premises, self.stored.get(premises.pk, {}).get(area_key))
+            for premises in self.premises
+            if not managed or premises.pk in managed_ids
+        ]
+
+
+def holdings_for_self(user: User) -> Holdings:
+    """The user's Holdings: one query for their memberships and one for every area's
+    stored standings of those premises when they work somewhere (accounts.standings.
+    current_standings, repairing first what needs it), one for the organisations they
+    run when they run any; nothing else (their scope already knows what they hold)."""
+    scope = scope_for(user)
+    memberships = list(memberships_for_self(user)) if scope.staff_premises_ids else []
+    organisations = []
+    if scope.admin_organisation_ids:
+        organisations = list(
+            Organisation.objects.filter(pk__in=scope.admin_organisation_ids)
+            .annotate(premises_count=Count("premises"))
+            .order_by("name")
+        )
+    return Holdings(
+        memberships=memberships,
+        stored=standings.current_standings({m.premises_id for m in memberships})
+        if memberships
+        else {},
+        organisations=organisations,
     )
 
 

@@ -4,14 +4,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from accounts import selectors as account_selectors
 from accounts.exports import csv_response
-from accounts.permissions import Permission, Role, has_permission, scope_for
-from eps import selectors as eps_selectors
-from jobs import selectors as jobs_selectors
-from nhsmail import selectors as nhsmail_selectors
-from records import selectors as records_selectors
-from smartcards import selectors as smartcards_selectors
+from accounts.permissions import Permission, has_permission, scope_for
 
 from . import selectors
 from .charts import percent_chart
@@ -83,25 +77,8 @@ def premises_overview(request, pk):
 
 def home(request):
     """One home page, with a panel for each role the user holds."""
-    user = request.user
-    scope = scope_for(user)
-    context = {
-        "roles": scope.roles,
-        "Role": Role,
-        "memberships": account_selectors.memberships_for_self(user),
-        "organisations": account_selectors.organisations_for_user(user)
-        if Role.HEAD_OFFICE_ADMIN in scope.roles or scope.is_portal_admin
-        else [],
-        "covers": account_selectors.unlocker_covers_for_user(user),
-        "can_add_organisation": scope.has_permission(Permission.MANAGE_ORGANISATIONS),
-        "nhsmail_panel": nhsmail_selectors.home_panel(user),
-        "records_panel": records_selectors.home_panel(user),
-        "eps_panel": eps_selectors.home_panel(user),
-        "smartcards_panel": smartcards_selectors.home_panel(user),
-        "can_manage_jobs": scope.has_permission(Permission.MANAGE_JOBS),
-        "jobs_needing_attention": jobs_selectors.jobs_needing_attention(user),
-    }
-    return render(request, "home.html", context)
+    page = selectors.home_page(request.user)
+    return render(request, "home.html", vars(page))
 
 
 @login_not_required

@@ -145,22 +145,26 @@ def _health(schedule, latest, last_started_at, since, now):
 
 def jobs_overview() -> list[JobStatus]:
     """Every periodic job, in BEAT_SCHEDULE's order, with its latest run and health.
-    Three queries whatever the number of jobs: each job's latest run, each job's last
+    Two queries whatever the number of jobs: each job's latest run with the job's last
     start, and when job runs began to be recorded."""
     now = timezone.now()
     since = _jobs_since()
     runs = JobRun.objects.filter(job__in=list(BEAT_SCHEDULE)).exclude(state=JobRun.State.SKIPPED)
     newest = runs.filter(job=OuterRef("job")).order_by("-queued_at", "-id").values("pk")[:1]
-    latest_of = {
-        run.job: run for run in runs.filter(pk=Subquery(newest)).select_related("requested_by")
-    }
-    started_of = dict(
-        runs.filter(started_at__isnull=False)
+    last_start = (
+        runs.filter(job=OuterRef("job"))
+        .order_by()
         .values("job")
         .annotate(last=Max("started_at"))
-        .values_list("job", "last")
-        .order_by()
+        .values("last")
     )
+    latest_of = {
+        run.job: run
+        for run in runs.filter(pk=Subquery(newest))
+        .annotate(last_started_at=Subquery(last_start))
+        .select_related("requested_by")
+    }
+    started_of = {job: run.last_started_at for job, run in latest_of.items()}
     statuses = []
     for name, job in BEAT_SCHEDULE.items():
         latest, last_started_at = latest_of.get(name), started_of.get(name)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts import standings
 from accounts.models import Membership, Premises, User
 from accounts.permissions import Permission, scope_for
-from accounts.selectors import staff_for_premises
+from accounts.selectors import Holdings, holdings_for_self, staff_for_premises
 
 from . import rules
 from .models import AccountRequest, MailboxLink, PersonalAccount, SharedMailbox
@@ -204,13 +204,14 @@ class HomePanel:
     days_unconfirmed: int | None
 
 
-def home_panel(user: User) -> HomePanel | None:
-    """The NHSmail state of the premises a person works at, and of their own account
-    (days_unconfirmed in days), for their home page; None when they work nowhere."""
-    premises = Premises.objects.filter(
-        pk__in=Membership.objects.current().filter(user=user).values("premises_id")
-    )
-    rows = organisation_compliance(premises)
+def home_panel(user: User, *, holdings: Holdings | None = None) -> HomePanel | None:
+    """The NHSmail state of the premises a person works at (accounts.selectors.
+    PremisesInArea: premises and stored standing, by name), and of their own account
+    (days_unconfirmed in days), for their home page; None when they work nowhere.
+    `holdings`: what the home page has already read of the user (holdings_for_self);
+    read here when not given."""
+    holdings = holdings if holdings is not None else holdings_for_self(user)
+    rows = holdings.in_area(AREA)
     if not rows:
         return None
     account = own_account(user)

@@ -10,10 +10,12 @@ By topic:
 - rows: the premises a dashboard covers, one row of stored standings per premises;
 - table: the premises table's filters and sorting in SQL, and the CSV export;
 - headline: the headline figures and the dashboard summary;
-- trends: each area's levels week by week, from the daily tallies.
+- trends: each area's levels week by week, from the daily tallies;
+- home: the home page, each area's panel built from what the user holds, read once.
 """
 
 from .headline import DashboardSummary, Headline, dashboard_summary, headline
+from .home import HomePage, home_page
 from .rows import PremisesRow, area_labels, dashboard_premises, premises_row, regions_of, rows_for
 from .table import (
     FIGURE_FILTERS,
@@ -38,6 +40,7 @@ __all__ = [
     "TREND_WEEKS",
     "DashboardSummary",
     "Headline",
+    "HomePage",
     "PremisesRow",
     "TableFilter",
     "Trend",
@@ -49,6 +52,7 @@ __all__ = [
     "export_label",
     "export_rows",
     "headline",
+    "home_page",
     "premises_row",
     "regions_of",
     "rows_for",

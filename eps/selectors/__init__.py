@@ -10,14 +10,14 @@ By topic:
 - stock: one premises' tokens, its settings, its stock ledger and history;
 - orders: token orders, who may handle them, their chases with PCSE;
 - orderers: the people linked to a premises' PCSE Online account;
-- home: the user's own premises, their alerts and the home page panel;
+- home: the user's own premises' figures and the home page panel;
 - organisations: the head-office pages and their table, sorted in SQL.
 """
 
 from ..cover import USAGE_WINDOW_DAYS
 from ._shared import AREA, Kind, Status
 from .figures import TokenFigures, token_figures, token_figures_for, with_standings
-from .home import home_panel, own_premises_figures, token_alerts_for_user
+from .home import home_panel, own_premises_figures
 from .orderers import (
     is_pcse_orderer,
     pcse_orderer_get,
@@ -78,7 +78,6 @@ __all__ = [
     "staff_who_could_order",
     "stock_history",
     "stored_token_rows",
-    "token_alerts_for_user",
     "token_figures",
     "token_figures_for",
     "token_organisation_get",

@@ -1,4 +1,4 @@
-"""The user's own premises: their figures, their alerts, the home page panel."""
+"""The user's own premises: their figures, the home page panel."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from accounts.permissions import Permission, scope_for
-from accounts.selectors import premises_for_user
+from accounts.selectors import Holdings, holdings_for_self, premises_for_user
 
+from ._shared import AREA
 from .figures import TokenFigures, token_figures, with_standings
 
 if TYPE_CHECKING:
@@ -24,18 +25,13 @@ def own_premises_figures(user: User, *, today: date | None = None) -> list[Token
     return with_standings(token_figures(premises, today=today))
 
 
-def token_alerts_for_user(user: User, *, today: date | None = None) -> list[TokenFigures]:
-    """The user's own premises' TokenFigures whose EPS standing is short of green (or not
-    worked out)."""
-    return [
-        figures
-        for figures in own_premises_figures(user, today=today)
-        if figures.standing is None or not figures.standing.is_best
+def home_panel(user: User, *, holdings: Holdings | None = None) -> dict[str, list] | None:
+    """The home page's EPS panel: {"alerts": [accounts.selectors.PremisesInArea]}, the
+    user's own premises whose stored EPS standing is short of green (or not worked out),
+    by name; None when there is nothing to say. `holdings`: what the home page has
+    already read of the user (holdings_for_self); read here when not given."""
+    holdings = holdings if holdings is not None else holdings_for_self(user)
+    alerts = [
+        row for row in holdings.in_area(AREA) if row.standing is None or not row.standing.is_best
     ]
-
-
-def home_panel(user: User) -> dict[str, list[TokenFigures]] | None:
-    """The home page's EPS panel: {"alerts": [TokenFigures]} for the user's premises that
-    need something doing about tokens, or None when there is nothing to say."""
-    alerts = token_alerts_for_user(user)
     return {"alerts": alerts} if alerts else None

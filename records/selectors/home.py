@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from accounts import standings
-from accounts.models import Organisation, Premises
-from accounts.permissions import scope_for
+from accounts.selectors import Holdings, holdings_for_self
 
 from ._shared import AREA
 from .guidance import guidance_due_for_review
@@ -28,23 +26,17 @@ class HomePanel:
         return bool(self.managed_premises or self.organisations or self.guidance_past_review)
 
 
-def home_panel(user: User, *, today: date | None = None) -> HomePanel | None:
+def home_panel(
+    user: User, *, today: date | None = None, holdings: Holdings | None = None
+) -> HomePanel | None:
     """What the records area has to say on the user's home page: managed premises with
-    their stored SCR/NCRS standing, the organisations they run, and guidance due for
-    review for those who edit it; None when there is nothing."""
-    scope = scope_for(user)
-    managed = []
-    if scope.managed_premises_ids:
-        managed = standings.attach(
-            Premises.objects.filter(pk__in=scope.managed_premises_ids).order_by("name"), AREA
-        )
-    organisations = []
-    if scope.admin_organisation_ids:
-        organisations = list(
-            Organisation.objects.filter(pk__in=scope.admin_organisation_ids).order_by("name")
-        )
+    their stored SCR/NCRS standing (accounts.selectors.PremisesInArea, by name), the
+    organisations they run, and guidance due for review for those who edit it; None
+    when there is nothing. `holdings`: what the home page has already read of the user
+    (holdings_for_self); read here when not given."""
+    holdings = holdings if holdings is not None else holdings_for_self(user)
     due = list(
         guidance_due_for_review(user, today).select_related(None).only("slug", "title", "review_by")
     )
-    panel = HomePanel(managed, organisations, due)
+    panel = HomePanel(holdings.in_area(AREA, managed=True), holdings.organisations, due)
     return panel or None

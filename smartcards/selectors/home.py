@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q
 
 from accounts.permissions import Permission, scope_for
+from accounts.selectors import Holdings, holdings_for_self
 
 from ..models import SmartcardHolder
 from ._shared import ACTIVE
@@ -42,11 +43,12 @@ class HomePanel:
         )
 
 
-def home_panel(user: User) -> HomePanel:
-    """What the home page shows about smartcards; falsy when nothing applies to the user."""
-    from accounts.models import Organisation
-
+def home_panel(user: User, *, holdings: Holdings | None = None) -> HomePanel:
+    """What the home page shows about smartcards; falsy when nothing applies to the user.
+    `holdings`: what the home page has already read of the user (holdings_for_self),
+    for the organisations they run; read here when not given."""
     scope = scope_for(user)
+    holdings = holdings if holdings is not None else holdings_for_self(user)
     holder = holder_for_self(user)
     active = list(requests_for_self(user).filter(status__in=ACTIVE)) if holder else []
     queue_waiting = queue_urgent = None
@@ -57,18 +59,13 @@ def home_panel(user: User) -> HomePanel:
             .aggregate(waiting=Count("pk"), urgent=Count("pk", filter=Q(urgent=True)))
         )
         queue_waiting, queue_urgent = counts["waiting"], counts["urgent"]
-    organisations = (
-        list(Organisation.objects.filter(pk__in=scope.admin_organisation_ids).order_by("name"))
-        if scope.admin_organisation_ids
-        else []
-    )
     return HomePanel(
         holder=holder,
         active_requests=active,
         works_somewhere=bool(scope.staff_premises_ids),
         queue_waiting=queue_waiting,
         queue_urgent=queue_urgent,
-        organisations=organisations,
+        organisations=holdings.organisations,
         can_view_cover=can_view_cover(user),
         can_manage_authorities=scope.has_permission(Permission.MANAGE_UNLOCKER_COVER),
     )

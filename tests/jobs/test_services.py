@@ -175,7 +175,7 @@ def test_overview_reads_each_jobs_latest_run_in_a_fixed_number_of_queries(
                 queued_at=now - datetime.timedelta(hours=hours_ago, minutes=index),
                 started_at=now - datetime.timedelta(hours=hours_ago, minutes=index),
             )
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         jobs = {job.name: job for job in selectors.jobs_overview()}
     assert set(jobs) == set(BEAT_SCHEDULE)
     for index, name in enumerate(BEAT_SCHEDULE):
