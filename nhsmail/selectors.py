@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
+from django.db.models import FilteredRelation, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -50,13 +50,19 @@ class StaffRow:
 
 
 def premises_for_nhsmail(
-    user: User, pk: int, permission: Permission = Permission.VIEW_NHSMAIL
+    user: User,
+    pk: int,
+    permission: Permission = Permission.VIEW_NHSMAIL,
+    *,
+    related: tuple[str, ...] = (),
 ) -> Premises:
     """One premises where the user holds `permission` (viewing NHSmail by default), with
-    organisation joined. Raises Http404 otherwise."""
+    organisation and any `related` joined. Raises Http404 otherwise."""
     scope = scope_for(user)
     return get_object_or_404(
-        Premises.objects.filter(scope.premises_filter(permission)).select_related("organisation"),
+        Premises.objects.filter(scope.premises_filter(permission)).select_related(
+            "organisation", *related
+        ),
         pk=pk,
     )
 
@@ -67,30 +73,77 @@ def mailbox_for_premises(premises: Premises) -> SharedMailbox | None:
     return SharedMailbox.objects.filter(premises=premises).prefetch_related("owners").first()
 
 
-def staff_rows(premises: Premises) -> list[StaffRow]:
-    """Each current member with their account and current link to the premises' shared
-    mailbox (or None), by name: three queries."""
-    memberships = list(
+def staff_rows(premises: Premises, mailbox: SharedMailbox | None) -> list[StaffRow]:
+    """Each current member of the premises with their account and current link to its
+    shared mailbox `mailbox` (or None), by name: one query."""
+    memberships = (
         Membership.objects.current()
         .filter(premises=premises)
-        .select_related("user")
+        .select_related("user", "user__nhsmail_account")
         .order_by("user__full_name")
     )
-    user_ids = [m.user_id for m in memberships]
-    accounts = {a.user_id: a for a in PersonalAccount.objects.filter(user_id__in=user_ids)}
-    links = {
-        link.account.user_id: link
-        for link in MailboxLink.objects.current()
-        .filter(mailbox__premises=premises, account__user_id__in=user_ids)
-        .select_related("account")
-    }
-    return [StaffRow(m, accounts.get(m.user_id), links.get(m.user_id)) for m in memberships]
+    if mailbox is not None:
+        links = "user__nhsmail_account__links"
+        current = Q(**{f"{links}__mailbox": mailbox, f"{links}__unlinked_on__isnull": True})
+        memberships = memberships.annotate(
+            current_link=FilteredRelation(links, condition=current)
+        ).select_related("current_link")
+    rows = []
+    for membership in memberships:
+        account = getattr(membership.user, "nhsmail_account", None)
+        link = getattr(membership, "current_link", None)
+        rows.append(StaffRow(membership, account, link))
+    return rows
 
 
-def standing_for(premises: Premises) -> StoredStanding | None:
-    """The premises' stored NHSmail standing (accounts.standings.StoredStanding), made
-    current first; None when it has none (a closed premises)."""
-    return standings.standing_of(premises, AREA)
+@dataclass
+class PremisesPage:
+    """A premises' NHSmail page, for one viewer."""
+
+    premises: Premises
+    mailbox: SharedMailbox | None
+    standing: StoredStanding | None
+    rows: list[StaffRow]
+    can_manage: bool
+    requests: list[AccountRequest]
+    own_account: PersonalAccount | None
+    own_requests: list[AccountRequest]
+
+
+def premises_page(user: User, pk: int) -> PremisesPage:
+    """Everything a premises' NHSmail page shows a user who may view NHSmail there: the
+    premises (organisation joined), its shared mailbox with owners, its stored NHSmail
+    standing (made current first; None for a closed premises), each member's StaffRow,
+    whether the user manages NHSmail there, its open account requests (for those who
+    do; [] otherwise), and the user's own account and own requests there (as
+    account_requests_for_self keeps them). Raises Http404 outside the user's scope.
+    Six queries at most, whatever the number of staff: the premises with its mailbox,
+    the owners, the standing, the staff rows, the requests, and the user's own account
+    when they do not work there."""
+    premises = premises_for_nhsmail(user, pk, related=("shared_mailbox",))
+    mailbox = getattr(premises, "shared_mailbox", None)
+    if mailbox is not None:
+        prefetch_related_objects([mailbox], "owners")
+    can_manage = scope_for(user).has_permission(Permission.MANAGE_NHSMAIL, premises)
+    rows = staff_rows(premises, mailbox)
+    mine = _own_requests(user)
+    wanted = (mine | ~Q(status=AccountRequest.Status.LIVE)) if can_manage else mine
+    found = list(
+        AccountRequest.objects.filter(premises=premises)
+        .filter(wanted)
+        .select_related("user", "premises", "account", "submitted_by", "completed_by")
+    )
+    own_row = next((row for row in rows if row.membership.user_id == user.pk), None)
+    return PremisesPage(
+        premises=premises,
+        mailbox=mailbox,
+        standing=standings.standing_of(premises, AREA),
+        rows=rows,
+        can_manage=can_manage,
+        requests=[r for r in found if r.status != AccountRequest.Status.LIVE] if can_manage else [],
+        own_account=own_row.account if own_row else own_account(user),
+        own_requests=[r for r in found if r.user_id == user.pk and _is_recent_own(r)],
+    )
 
 
 def link_for_user(user: User, pk: int) -> MailboxLink:
@@ -148,24 +201,29 @@ def own_account(user: User) -> PersonalAccount | None:
     return PersonalAccount.objects.filter(user=user).first()
 
 
-def account_requests_for_premises(premises: Premises) -> QuerySet[AccountRequest]:
-    """The premises' NHSmail account requests not yet live, with user and submitter
-    joined. The caller has checked the viewer may manage NHSmail there."""
-    return (
-        AccountRequest.objects.filter(premises=premises)
-        .exclude(status=AccountRequest.Status.LIVE)
-        .select_related("user", "premises", "submitted_by")
-    )
+# Own account requests a person still sees: open ones, and those that went live in the
+# last OWN_REQUESTS_SHOWN_DAYS days.
+OWN_REQUESTS_SHOWN_DAYS = 90
+
+
+def _own_requests(user):
+    since = timezone.now() - timedelta(days=OWN_REQUESTS_SHOWN_DAYS)
+    return Q(user=user) & (Q(completed_at__isnull=True) | Q(completed_at__gte=since))
+
+
+def _is_recent_own(account_request):
+    since = timezone.now() - timedelta(days=OWN_REQUESTS_SHOWN_DAYS)
+    return account_request.completed_at is None or account_request.completed_at >= since
 
 
 def account_requests_for_self(user: User) -> list[AccountRequest]:
     """A person's own NHSmail account requests, newest first, open ones and those that
-    went live in the last 90 days, for their My NHSmail account and premises pages."""
-    since = timezone.now() - timedelta(days=90)
+    went live in the last 90 days (OWN_REQUESTS_SHOWN_DAYS), for their My NHSmail
+    account page."""
     return list(
-        AccountRequest.objects.filter(user=user)
-        .filter(Q(completed_at__isnull=True) | Q(completed_at__gte=since))
-        .select_related("premises", "account", "submitted_by", "completed_by")
+        AccountRequest.objects.filter(_own_requests(user)).select_related(
+            "premises", "account", "submitted_by", "completed_by"
+        )
     )
 
 

@@ -12,7 +12,7 @@ from accounts import selectors as account_selectors
 from accounts.exports import csv_response
 from accounts.forms import apply_form_errors
 from accounts.models import Organisation
-from accounts.permissions import Permission, has_permission, scope_for
+from accounts.permissions import Permission, scope_for
 from outbox.services import enqueue
 
 from . import actions, presenters, rules, selectors, services, tasks
@@ -31,23 +31,16 @@ PAGE_SIZE = 50
 
 
 def premises_nhsmail(request, pk):
-    premises = selectors.premises_for_nhsmail(request.user, pk)
-    can_manage = has_permission(request.user, Permission.MANAGE_NHSMAIL, premises)
+    page = selectors.premises_page(request.user, pk)
     context = {
-        "premises": premises,
-        "mailbox": selectors.mailbox_for_premises(premises),
-        "standing": selectors.standing_for(premises),
-        "rows": presenters.staff_rows(
-            selectors.staff_rows(premises), request.user, managed=can_manage
-        ),
-        "can_manage": can_manage,
-        "requests": presenters.account_requests(
-            selectors.account_requests_for_premises(premises), request.user
-        ),
-        "own_account": selectors.own_account(request.user),
-        "own_requests": [
-            r for r in selectors.account_requests_for_self(request.user) if r.premises_id == pk
-        ],
+        "premises": page.premises,
+        "mailbox": page.mailbox,
+        "standing": page.standing,
+        "rows": presenters.staff_rows(page.rows, request.user, managed=page.can_manage),
+        "can_manage": page.can_manage,
+        "requests": presenters.account_requests(page.requests, request.user),
+        "own_account": page.own_account,
+        "own_requests": page.own_requests,
     }
     return render(request, "nhsmail/premises.html", context)
 

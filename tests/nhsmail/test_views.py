@@ -44,6 +44,28 @@ class TestPremisesPage:
         )
         assert "Link an account to the shared mailbox" not in staff_html
 
+    def test_each_row_shows_only_its_current_link_to_this_premises_mailbox(self, world):
+        mailbox = SharedMailboxFactory(premises=world.premises)
+        elsewhere = SharedMailboxFactory(premises=PremisesFactory())
+        current = MailboxLinkFactory(
+            account=PersonalAccountFactory(user=world.staff), mailbox=mailbox
+        )
+        manager_account = PersonalAccountFactory(user=world.manager)
+        ended = MailboxLinkFactory(
+            account=manager_account,
+            mailbox=mailbox,
+            unlinked_on=timezone.localdate(),
+            unlinked_by=world.manager,
+        )
+        other = MailboxLinkFactory(account=manager_account, mailbox=elsewhere)
+        html = page(
+            sign_in(Client(), world.manager), reverse("nhsmail_premises", args=[world.premises.pk])
+        )
+        assert html.count("Yes, since") == 1
+        assert reverse("nhsmail_link_end", args=[current.pk]) in html
+        assert reverse("nhsmail_link_end", args=[ended.pk]) not in html
+        assert reverse("nhsmail_link_end", args=[other.pk]) not in html
+
     def test_fixed_queries_whatever_the_staff(self, world, django_assert_num_queries):
         mailbox = SharedMailboxFactory(premises=world.premises)
         client = sign_in(Client(), world.manager)
