@@ -16,7 +16,13 @@ By topic:
 
 from ..cover import USAGE_WINDOW_DAYS
 from ._shared import AREA, Kind, Status
-from .figures import TokenFigures, token_figures, token_figures_for, with_standings
+from .figures import (
+    TokenFigures,
+    token_figures,
+    token_figures_for,
+    token_figures_get,
+    with_standings,
+)
 from .home import home_panel, own_premises_figures
 from .orderers import (
     is_pcse_orderer,
@@ -27,11 +33,10 @@ from .orderers import (
 from .orders import (
     can_handle_orders,
     escalations_for_order,
-    open_orders_for_premises,
     order_get,
     order_get_for_handling,
     orders_for_user,
-    recent_closed_orders_for_premises,
+    premises_orders,
 )
 from .organisations import (
     DEFAULT_SORT,
@@ -62,7 +67,6 @@ __all__ = [
     "home_panel",
     "is_pcse_orderer",
     "movements_for_premises",
-    "open_orders_for_premises",
     "order_get",
     "order_get_for_handling",
     "orders_for_user",
@@ -73,13 +77,14 @@ __all__ = [
     "parse_sort",
     "pcse_orderer_get",
     "pcse_orderers_for_premises",
-    "recent_closed_orders_for_premises",
+    "premises_orders",
     "sort_figures",
     "staff_who_could_order",
     "stock_history",
     "stored_token_rows",
     "token_figures",
     "token_figures_for",
+    "token_figures_get",
     "token_organisation_get",
     "token_organisations_for_user",
     "token_premises_get",

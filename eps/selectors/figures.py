@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 
 from accounts import standings
 from accounts.models import Membership, Premises
+from accounts.permissions import Permission
+from accounts.selectors import premises_for_user
 
 from .. import cover
 from ..cover import USAGE_WINDOW_DAYS
@@ -23,6 +26,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from django.db.models import QuerySet
+
+    from accounts.models import User
 
 
 @dataclass
@@ -179,6 +184,22 @@ def token_figures_for(premises: Premises, *, today: date | None = None) -> Token
     """The TokenFigures of one premises on `today` (today when None): one query. Unscoped:
     the caller has fetched the premises through a scoped selector."""
     return token_figures(Premises.objects.filter(pk=premises.pk), today=today)[0]
+
+
+def token_figures_get(
+    user: User,
+    pk: int,
+    permission: Permission = Permission.VIEW_TOKENS,
+    *,
+    today: date | None = None,
+) -> TokenFigures:
+    """The TokenFigures of one premises where the user holds `permission` (viewing tokens
+    by default), on `today` (today when None), its premises with organisation and region
+    joined: one query. Raises Http404 otherwise."""
+    found = token_figures(premises_for_user(user, permission).filter(pk=pk), today=today)
+    if not found:
+        raise Http404
+    return found[0]
 
 
 def with_standings(figures_list: Iterable[TokenFigures]) -> list[TokenFigures]:

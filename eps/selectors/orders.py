@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -30,22 +31,18 @@ def orders_for_user(
     ).select_related("premises", "premises__organisation", "requested_by", "placed_by")
 
 
-def open_orders_for_premises(user: User, premises: Premises) -> QuerySet[TokenOrder]:
-    """The premises' orders still open (TokenOrder.OPEN_STATUSES: draft or placed) the user
-    may see, newest first."""
-    return orders_for_user(user).filter(premises=premises, status__in=TokenOrder.OPEN_STATUSES)
-
-
-def recent_closed_orders_for_premises(
-    user: User, premises: Premises, limit: int = 5
-) -> QuerySet[TokenOrder]:
-    """The premises' last `limit` received or cancelled orders the user may see, newest
-    first."""
-    return (
-        orders_for_user(user)
-        .filter(premises=premises)
-        .exclude(status__in=TokenOrder.OPEN_STATUSES)[:limit]
-    )
+def premises_orders(
+    user: User, premises: Premises, closed_limit: int = 5
+) -> tuple[list[TokenOrder], list[TokenOrder]]:
+    """(open, closed) orders of the premises the user may see, newest first: every order
+    still open (TokenOrder.OPEN_STATUSES: draft or placed), and the last `closed_limit`
+    received or cancelled ones. One query."""
+    orders = orders_for_user(user).filter(premises=premises)
+    is_open = Q(status__in=TokenOrder.OPEN_STATUSES)
+    recent_closed = orders.exclude(is_open).values("pk")[:closed_limit]
+    both = list(orders.filter(is_open | Q(pk__in=recent_closed)))
+    open_orders = [order for order in both if order.status in TokenOrder.OPEN_STATUSES]
+    return open_orders, [order for order in both if order.status not in TokenOrder.OPEN_STATUSES]
 
 
 def order_get(user: User, pk: int) -> TokenOrder:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Sum
+from django.db.models import DateField, Sum, Value
+from django.db.models.functions import Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -49,18 +50,21 @@ def movements_for_premises(user: User, premises: Premises) -> QuerySet[StockMove
 def stock_history(
     premises: Premises, *, today: date | None = None, days: int = USAGE_WINDOW_DAYS
 ) -> list[tuple[date, int]]:
-    """[(day, tokens in stock at the end of that day)] for the last `days` days."""
+    """[(day, tokens in stock at the end of that day)] for the last `days` days: one
+    query."""
     today = today or timezone.localdate()
     start = today - timedelta(days=days - 1)
-    movements = StockMovement.objects.filter(premises=premises)
-    opening = movements.filter(occurred_on__lt=start).aggregate(total=Sum("quantity"))["total"]
+    # One query: each day's change, and everything before the first day in one opening
+    # bucket, the day before it.
+    before = start - timedelta(days=1)
     changes = dict(
-        movements.filter(occurred_on__gte=start, occurred_on__lte=today)
+        StockMovement.objects.filter(premises=premises, occurred_on__lte=today)
         .order_by()
-        .values_list("occurred_on")
+        .annotate(day=Greatest("occurred_on", Value(before, output_field=DateField())))
+        .values_list("day")
         .annotate(delta=Sum("quantity"))
     )
-    stock = opening or 0
+    stock = changes.pop(before, 0)
     history = []
     for offset in range(days):
         day = start + timedelta(days=offset)

@@ -18,9 +18,10 @@ from ._shared import PAGE_SIZE, RECENT_MOVEMENTS, _usage_form
 
 
 def premises_tokens(request, pk):
-    premises = selectors.token_premises_get(request.user, pk)
-    figures = selectors.token_figures_for(premises)
+    figures = selectors.token_figures_get(request.user, pk)
+    premises = figures.premises
     history = selectors.stock_history(premises)
+    open_orders, closed_orders = selectors.premises_orders(request.user, premises)
     context = {
         "premises": premises,
         "figures": figures,
@@ -28,8 +29,8 @@ def premises_tokens(request, pk):
         "chart": stock_chart(history, reorder_level=figures.reorder_level),
         "history": history,
         "movements": selectors.movements_for_premises(request.user, premises)[:RECENT_MOVEMENTS],
-        "open_orders": selectors.open_orders_for_premises(request.user, premises),
-        "closed_orders": selectors.recent_closed_orders_for_premises(request.user, premises),
+        "open_orders": open_orders,
+        "closed_orders": closed_orders,
         "usage_form": _usage_form(premises),
         "can_manage": has_permission(request.user, Permission.MANAGE_TOKENS, premises),
         "pcse_online_url": PCSE_ONLINE_URL,

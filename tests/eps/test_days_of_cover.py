@@ -172,3 +172,17 @@ def test_stock_history_runs_day_by_day(world):
         (TODAY - timedelta(days=1), 140),
         (TODAY, 140),
     ]
+
+
+@pytest.mark.django_db
+def test_stock_history_starts_from_everything_before_its_first_day_in_one_query(
+    world, django_assert_num_queries
+):
+    movement(world.premises, 100, days_ago=70)
+    movement(world.premises, 20, days_ago=56)  # the day before the first day
+    movement(world.premises, 5, days_ago=55)  # the first day
+    movement(world.premises, 7, days_ago=-1)  # tomorrow: not yet
+    with django_assert_num_queries(1):
+        history = selectors.stock_history(world.premises)
+    assert history[0] == (TODAY - timedelta(days=55), 125)
+    assert history[-1] == (TODAY, 125)

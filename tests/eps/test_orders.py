@@ -355,3 +355,27 @@ def test_good_pcse_references(reference):
 def test_bad_pcse_references(reference):
     with pytest.raises(ValidationError, match="order reference shown on PCSE Online"):
         validate_pcse_reference(reference)
+
+
+@pytest.mark.django_db
+def test_a_premises_page_reads_every_open_order_and_the_last_closed_ones_in_one_query(
+    world, django_assert_num_queries
+):
+    open_orders = [TokenOrderFactory(premises=world.premises) for _ in range(3)]
+    open_orders.append(TokenOrderFactory(premises=world.premises, placed=True))
+    closed = [
+        TokenOrderFactory(
+            premises=world.premises,
+            status="cancelled",
+            cancel_reason="x",
+            cancelled_at=timezone.now(),
+        )
+        for _ in range(7)
+    ]
+    TokenOrderFactory(premises=world.second_premises)
+    selectors.orders_for_user(world.manager)  # the scope is read once per request
+    with django_assert_num_queries(1):
+        found_open, found_closed = selectors.premises_orders(world.manager, world.premises)
+    assert found_open == sorted(open_orders, key=lambda o: (o.created_at, o.pk), reverse=True)
+    assert found_closed == sorted(closed, key=lambda o: (o.created_at, o.pk), reverse=True)[:5]
+    assert selectors.premises_orders(world.other_head_office, world.premises) == ([], [])

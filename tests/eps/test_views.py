@@ -85,7 +85,7 @@ class TestPremisesPage:
         steady_usage(world.premises, 3, days=5)
         TokenOrderFactory(premises=world.premises, placed=True)
         client.get(url)
-        with django_assert_num_queries(12) as small:
+        with django_assert_num_queries(9) as small:
             client.get(url)
         steady_usage(world.premises, 3, days=50)
         for _ in range(5):
