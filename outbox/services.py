@@ -36,6 +36,8 @@ from .models import Message
 from .signals import message_queued
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from celery import Task
 
     from accounts.models import User
@@ -81,7 +83,7 @@ _batch = contextvars.ContextVar("outbox_batch", default=None)
 
 
 @contextlib.contextmanager
-def batched():
+def batched() -> "Iterator[None]":
     """Within the block, `enqueue` collects its messages and writes them all in one
     statement when the block ends, published together after commit: a job queuing
     hundreds of emails makes one insert, not hundreds. Use it inside the transaction of
