@@ -48,3 +48,33 @@ def test_templates_read_it_without_comparing_states():
         "{% if actions.unknown %}U{% endif %}:{{ actions.why.receive }}"
     ).render(Context({"actions": allowed}))
     assert rendered == "P:Place it first."
+
+
+def test_forbid_names_the_action_and_says_why_in_plain_words():
+    verdict = forbid("claim")
+    assert (verdict.action, verdict.allowed) == ("claim", False)
+    assert verdict.reason == "You cannot do this."
+    assert verdict.code == NOT_PERMITTED
+
+
+def test_enforce_puts_the_reason_on_the_field_asked():
+    with pytest.raises(ValidationError) as refused:
+        enforce(refuse("decline", "Claim it first.", "not_claimed"), field="reason")
+    assert refused.value.message_dict == {"reason": ["Claim it first."]}
+    assert [error.code for error in refused.value.error_dict["reason"]] == ["not_claimed"]
+
+
+def test_one_allowed_action_is_enough_to_show_the_actions():
+    assert Allowed([allow("claim"), refuse("release", "Not yours.", "not_claimer")])
+    assert len(Allowed([allow("claim")])) == 1
+
+
+def test_an_unknown_action_names_itself_and_a_copy_still_answers():
+    import copy
+
+    allowed = Allowed([allow("place")])
+    with pytest.raises(AttributeError) as unknown:
+        allowed.plaec  # noqa: B018
+    assert str(unknown.value) == "plaec"
+    copied = copy.copy(allowed)
+    assert copied.place and list(copied) == ["place"]
