@@ -141,30 +141,44 @@ def allowed_orderers(user, premises) -> Allowed:
 _NUMBER_WORDS = {0: "Nobody", 1: "Only one person"}
 
 
+def too_few_orderers(working: int, needed: int = MIN_ORDERERS) -> bool:
+    """Fewer people who work at the premises now can order than the standing asks."""
+    return working < needed
+
+
+def orderers_heading(needed: int = MIN_ORDERERS) -> str:
+    """ "Fewer than two people can order"."""
+    return f"Fewer than {_in_words(needed)} people can order"
+
+
+def orderers_who(working: int) -> str:
+    """ "Nobody working here is recorded", "Only one person working here is recorded"
+    (and "Only 2 people ..." should the standing ever ask for more)."""
+    if working in _NUMBER_WORDS:
+        return f"{_NUMBER_WORDS[working]} working here is recorded"
+    return f"Only {working} people working here are recorded"
+
+
 @dataclass(frozen=True)
 class OrdererCover:
     """How many of the people linked to the PCSE Online account work at the premises
-    now, against the `needed` the EPS standing asks for (MIN_ORDERERS)."""
+    now, against the `needed` the EPS standing asks for (MIN_ORDERERS). Its attributes
+    hand off to the functions above."""
 
     working: int
     needed: int = MIN_ORDERERS
 
     @property
     def too_few(self) -> bool:
-        return self.working < self.needed
+        return too_few_orderers(self.working, self.needed)
 
     @property
     def heading(self) -> str:
-        """ "Fewer than two people can order"."""
-        return f"Fewer than {_in_words(self.needed)} people can order"
+        return orderers_heading(self.needed)
 
     @property
     def who(self) -> str:
-        """ "Nobody working here is recorded", "Only one person working here is recorded"
-        (and "Only 2 people ..." should the standing ever ask for more)."""
-        if self.working in _NUMBER_WORDS:
-            return f"{_NUMBER_WORDS[self.working]} working here is recorded"
-        return f"Only {self.working} people working here are recorded"
+        return orderers_who(self.working)
 
 
 def _in_words(number):

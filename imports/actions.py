@@ -22,6 +22,40 @@ STATUS_TAG_COLOURS = {
 BUSY_TAG_COLOUR = "yellow"
 
 
+# The rules, as plain functions of a run's status (and what else they read), so each is
+# decided once and every part of it can be tested directly; RunState hands off to them.
+
+
+def may_confirm(status: str) -> bool:
+    """Only a run checked with no row in error can be imported."""
+    return status == Status.READY
+
+
+def may_discard(status: str) -> bool:
+    """A run not yet imported, whatever its check found, can be thrown away."""
+    return status in (Status.READY, Status.BLOCKED)
+
+
+def shows_outcome(status: str, busy: bool) -> bool:
+    """The row counts and the rows' outcome (CSV) exist once checked, until discarded."""
+    return not busy and status != Status.DISCARDED
+
+
+def shows_changes(status: str) -> bool:
+    """What the file adds and changes: before confirming, and as the record after."""
+    return status in (Status.READY, Status.APPLIED)
+
+
+def may_end_missing(status: str, missing_ended_at: object) -> bool:
+    """Memberships left out of an imported staff list can be ended once, after import."""
+    return status == Status.APPLIED and not missing_ended_at
+
+
+def tag_colour(status: str) -> str:
+    """The NHS.UK tag colour of a run in `status`."""
+    return STATUS_TAG_COLOURS.get(status, BUSY_TAG_COLOUR)
+
+
 @dataclass(frozen=True)
 class RunState:
     """An import run's state as the pages and services read it. Every attribute is a bool,
@@ -51,32 +85,27 @@ class RunState:
 
     @property
     def may_confirm(self) -> bool:
-        """Only a run checked with no row in error can be imported."""
-        return self.ready
+        return may_confirm(self.run.status)
 
     @property
     def may_discard(self) -> bool:
-        """A run not yet imported, whatever its check found, can be thrown away."""
-        return self.run.status in (Status.READY, Status.BLOCKED)
+        return may_discard(self.run.status)
 
     @property
     def shows_outcome(self) -> bool:
-        """The row counts and the rows' outcome (CSV) exist once checked, until discarded."""
-        return not self.busy and self.run.status != Status.DISCARDED
+        return shows_outcome(self.run.status, self.busy)
 
     @property
     def shows_changes(self) -> bool:
-        """What the file adds and changes: before confirming, and as the record after."""
-        return self.ready or self.applied
+        return shows_changes(self.run.status)
 
     @property
     def may_end_missing(self) -> bool:
-        """Memberships left out of an imported staff list can be ended once, after import."""
-        return self.applied and not self.run.missing_ended_at
+        return may_end_missing(self.run.status, self.run.missing_ended_at)
 
     @property
     def tag_colour(self) -> str:
-        return STATUS_TAG_COLOURS.get(self.run.status, BUSY_TAG_COLOUR)
+        return tag_colour(self.run.status)
 
 
 def run_state(run: ImportRun) -> RunState:
