@@ -108,6 +108,10 @@ class TestCounting:
         assert evaluate(mailbox.premises).count == 1
         assert evaluate(other.premises).count == 1
 
+    def test_an_evaluation_names_its_premises(self, mailbox):
+        qualifying_person(mailbox)
+        assert evaluate(mailbox.premises).premises_id == mailbox.premises.pk
+
     def test_link_to_a_premises_they_do_not_work_at_does_not_count(self, mailbox):
         stranger = PersonalAccountFactory()
         MailboxLinkFactory(account=stranger, mailbox=mailbox)
@@ -315,6 +319,22 @@ class TestStandingAndLeaving:
         name, effect = self._leaving(mailbox, 5)
         assert effect.sentence == f"{name} will have 4 live linked NHSmail accounts: compliant"
         assert effect.breaks_rule is False
+
+    def test_leaving_counts_only_those_who_work_where_the_mailbox_is(self, mailbox):
+        # Someone linked to this mailbox who works at another premises does not count here.
+        elsewhere = MembershipFactory().user
+        MailboxLinkFactory(account=PersonalAccountFactory(user=elsewhere), mailbox=mailbox)
+        name, effect = self._leaving(mailbox, 2)
+        assert effect.sentence == f"{name} will have one live linked NHSmail account: not compliant"
+        assert effect.breaks_rule is True
+
+    def test_leaving_is_judged_by_people_not_by_their_links(self, mailbox):
+        # Users and links numbered differently, so a link's id can never pass for a person's.
+        MembershipFactory.create_batch(3)
+        name, effect = self._leaving(mailbox, 3)
+        assert effect.sentence == (
+            f"{name} will have two live linked NHSmail accounts: compliant, at risk"
+        )
 
     def test_someone_who_does_not_count_changes_nothing(self, mailbox):
         qualifying_person(mailbox)
