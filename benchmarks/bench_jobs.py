@@ -16,7 +16,10 @@ Each job runs as production runs it, its Celery tasks executed in-process as a w
 would (task_always_eager) and its emails delivered to Django's in-memory backend, so the
 figure is all the work the job causes. Each floor does the same work in its best
 hand-written form: set-based SQL reading the same rows, the same marker writes and audit
-events, and the same emails rendered from the same templates and delivered the same way.
+events, and the same emails rendered from the same templates and delivered the same way,
+through the outbox as the portal sends them (docs/decisions/0040-outbox.md): written in
+the job's transaction in one statement, then each claimed, sent and marked done as a
+worker does, so neither side can lose or repeat an email.
 Before each run of either side the state the job starts from is put back (untimed).
 """
 
@@ -53,10 +56,56 @@ def _execute(sql, params=None):
         return cursor.rowcount
 
 
-def _send(to, subject, template, context):
-    """What accounts.emails.queue_email and the send_email task do for one email."""
-    body = render_to_string(template, {**context, "base_url": settings.PORTAL_BASE_URL})
-    mail.send_mail(subject, body, None, [to])
+OUTBOX_WRITE_SQL = """
+INSERT INTO outbox_message (task, kwargs, state, attempts, created_at, available_at,
+  expires_at, last_error)
+SELECT 'accounts.tasks.send_email', json_build_object('to', x.recipient, 'subject', x.subject,
+  'body', x.body)::jsonb, 'pending', 0, now(), now(), now() + interval '1 day', ''
+FROM json_to_recordset(%(rows)s::json) AS x(recipient text, subject text, body text)
+RETURNING id, kwargs->>'to', kwargs->>'subject', kwargs->>'body'
+"""
+OUTBOX_PUBLISHED_SQL = """
+UPDATE outbox_message SET state = 'published', published_at = now()
+WHERE id = ANY(%(ids)s) AND state = 'pending' AND attempts = 0
+"""
+OUTBOX_CLAIM_SQL = """
+UPDATE outbox_message SET state = 'running', claimed_until = now() + interval '1 hour'
+WHERE id = %(id)s AND state IN ('pending', 'published') RETURNING id
+"""
+OUTBOX_DONE_SQL = """
+UPDATE outbox_message SET state = 'done', finished_at = now(), claimed_until = NULL
+WHERE id = %(id)s
+"""
+
+
+def _outbox_write(emails):
+    """What queue_email does for a job's emails [(to, subject, template, context)], in the
+    job's transaction: render each body and write every one to the outbox in one
+    statement. Returns the rows written, for `_deliver` once the transaction commits."""
+    import json
+
+    rows = [
+        {
+            "recipient": to,
+            "subject": subject,
+            "body": render_to_string(template, {**context, "base_url": settings.PORTAL_BASE_URL}),
+        }
+        for to, subject, template, context in emails
+    ]
+    return _fetch(OUTBOX_WRITE_SQL, {"rows": json.dumps(rows)}) if rows else []
+
+
+def _deliver(written):
+    """What the outbox does after commit with the rows written: mark them handed over,
+    and for each, as a worker does, claim it (so a copy published twice runs once), send
+    it, and mark it done, so a worker stopped halfway sends none twice."""
+    if not written:
+        return
+    _execute(OUTBOX_PUBLISHED_SQL, {"ids": [row[0] for row in written]})
+    for message_id, to, subject, body in written:
+        if _fetch(OUTBOX_CLAIM_SQL, {"id": message_id}):
+            mail.send_mail(subject, body, None, [to])
+            _execute(OUTBOX_DONE_SQL, {"id": message_id})
 
 
 # --- Seed --------------------------------------------------------------------------------
@@ -230,12 +279,14 @@ def certificate_reminders_floor():
             context = {"holder": holder, "state": CertificateState(expires_on, today)}
             context["stage"] = stage
             if active:
-                emails.append((email, subject, {**context, "recipient": {"full_name": name}}))
+                recipient = {"full_name": name}
+                emails.append((email, subject, template, {**context, "recipient": recipient}))
             for manager in managers:
                 emails.append(
                     (
                         manager["email"],
                         subject,
+                        template,
                         {
                             **context,
                             "recipient": {"full_name": manager["name"]},
@@ -244,8 +295,8 @@ def certificate_reminders_floor():
                     )
                 )
         _audit("certificate reminders", "smartcards.SmartcardHolder", audit)
-    for to, subject, context in emails:
-        _send(to, subject, template, context)
+        written = _outbox_write(emails)
+    _deliver(written)
     return len(audit)
 
 
@@ -284,16 +335,21 @@ def confirmation_reminders_floor():
     }
     with transaction.atomic():
         rows = _fetch(CONFIRMATIONS_DUE_SQL, params)
-    for address, confirmed_on, name, email in rows:
-        _send(
-            email,
-            "Confirm you still use your NHSmail account",
-            "nhsmail/emails/confirm_reminder.txt",
-            {
-                "account": {"address": address, "user": {"full_name": name}},
-                "deadline": confirmed_on + timedelta(days=rules.AT_RISK_AFTER_DAYS),
-            },
+        written = _outbox_write(
+            [
+                (
+                    email,
+                    "Confirm you still use your NHSmail account",
+                    "nhsmail/emails/confirm_reminder.txt",
+                    {
+                        "account": {"address": address, "user": {"full_name": name}},
+                        "deadline": confirmed_on + timedelta(days=rules.AT_RISK_AFTER_DAYS),
+                    },
+                )
+                for address, confirmed_on, name, email in rows
+            ]
         )
+    _deliver(written)
     return len(rows)
 
 
@@ -380,12 +436,13 @@ def escalation_floor():
                     (
                         person["email"],
                         f"{urgency} waiting unclaimed at {name}",
+                        "smartcards/emails/request_escalated.txt",
                         {"smartcard_request": request, "minutes": minutes, "recipient": person},
                     )
                 )
         _audit(ESCALATION_JOB, "smartcards.SmartcardRequest", audit)
-    for to, subject, context in emails:
-        _send(to, subject, "smartcards/emails/request_escalated.txt", context)
+        written = _outbox_write(emails)
+    _deliver(written)
     return len(audit)
 
 
@@ -476,19 +533,24 @@ def compliance_notify_floor():
             for email in emails:
                 per_person[email].append(line)
         _audit("NHSmail compliance check", "accounts.Premises", audit)
-    for email, lines in per_person.items():
-        lines.sort(key=lambda line: (line["kind"], line["name"]))
-        if len(lines) == 1:
-            only = lines[0]
-            level = ComplianceStatus(only["status"]).label.lower()
-            subject = {
-                "changed": f"NHSmail: {only['name']} is {level}",
-                "still_red": f"NHSmail: {only['name']} is still not compliant",
-                "recovered": f"NHSmail: {only['name']} is back to compliant",
-            }[only["kind"]]
-        else:
-            subject = f"NHSmail: {len(lines)} premises changed"
-        _send(email, subject, "nhsmail/emails/compliance_changes.txt", {"lines": lines})
+        emails = []
+        for email, lines in per_person.items():
+            lines.sort(key=lambda line: (line["kind"], line["name"]))
+            if len(lines) == 1:
+                only = lines[0]
+                level = ComplianceStatus(only["status"]).label.lower()
+                subject = {
+                    "changed": f"NHSmail: {only['name']} is {level}",
+                    "still_red": f"NHSmail: {only['name']} is still not compliant",
+                    "recovered": f"NHSmail: {only['name']} is back to compliant",
+                }[only["kind"]]
+            else:
+                subject = f"NHSmail: {len(lines)} premises changed"
+            emails.append(
+                (email, subject, "nhsmail/emails/compliance_changes.txt", {"lines": lines})
+            )
+        written = _outbox_write(emails)
+    _deliver(written)
     return len(rows)
 
 
@@ -576,32 +638,46 @@ def digest_floor():
         for org, name, area_key, before, after in _fetch(DIGEST_CHANGES_SQL, params):
             area = standings.area(area_key)
             changes[org].append((name, area.label, area.label_for(before), area.label_for(after)))
-    order = sorted(standings.SEVERITY, key=standings.SEVERITY.get)
-    for _user_id, full_name, email, org, org_name in admins:
-        headline = {
-            **figures[org],
-            "areas": [
-                (a, [(lv, a.label_for(lv), levels[org].get(a.key, {}).get(lv, 0)) for lv in order])
-                for a in standings.areas()
-            ],
-        }
-        # The template lists the first ten red premises of an area and counts them all.
-        needing = [(a.label, red[org].get(a.key, (0, []))) for a in standings.areas()]
-        _send(
-            email,
-            f"Weekly compliance digest: {org_name}",
-            "dashboard/emails/weekly_digest.txt",
-            {
-                "admin": {"user": {"full_name": full_name}, "organisation": {"name": org_name}},
-                "week": week,
-                "headline": headline,
-                "red": [
-                    (label, count, [(p["name"], p["ods_code"]) for p in first or []])
-                    for label, (count, first) in needing
+        emails = []
+        order = sorted(standings.SEVERITY, key=standings.SEVERITY.get)
+        for _user_id, full_name, email, org, org_name in admins:
+            headline = {
+                **figures[org],
+                "areas": [
+                    (
+                        a,
+                        [
+                            (lv, a.label_for(lv), levels[org].get(a.key, {}).get(lv, 0))
+                            for lv in order
+                        ],
+                    )
+                    for a in standings.areas()
                 ],
-                "changes": sorted(changes[org]),
-            },
-        )
+            }
+            # The template lists the first ten red premises of an area and counts them all.
+            needing = [(a.label, red[org].get(a.key, (0, []))) for a in standings.areas()]
+            emails.append(
+                (
+                    email,
+                    f"Weekly compliance digest: {org_name}",
+                    "dashboard/emails/weekly_digest.txt",
+                    {
+                        "admin": {
+                            "user": {"full_name": full_name},
+                            "organisation": {"name": org_name},
+                        },
+                        "week": week,
+                        "headline": headline,
+                        "red": [
+                            (label, count, [(p["name"], p["ods_code"]) for p in first or []])
+                            for label, (count, first) in needing
+                        ],
+                        "changes": sorted(changes[org]),
+                    },
+                )
+            )
+        written = _outbox_write(emails)
+    _deliver(written)
     return len(admins)
 
 
@@ -628,10 +704,12 @@ def _measure(h):
     from dashboard.tasks import send_weekly_digests
     from nhsmail.services import compliance_refresh
     from nhsmail.tasks import send_confirmation_reminders
+    from outbox.models import Message
     from smartcards.tasks import escalate_waiting_requests, send_certificate_reminders
 
     def outbox_emptied():
         mail.outbox = []
+        Message.objects.all().delete()
 
     def run_task(task):
         return lambda: task.apply()
