@@ -53,17 +53,18 @@ def closed_refusal(action: str, smartcard_request: SmartcardRequest) -> Verdict:
     """The refusal of any action on a closed request: who closed it, when and how
     (code "cancelled" or "closed")."""
     who = smartcard_request.closed_by.full_name if smartcard_request.closed_by else "someone"
-    when = _moment(smartcard_request.closed_at) if smartcard_request.closed_at else ""
+    # A request closed with no time kept says so without a dangling "on".
+    when = f" on {_moment(smartcard_request.closed_at)}" if smartcard_request.closed_at else ""
     if smartcard_request.status == Status.CANCELLED:
         return refuse(
             action,
-            f"{who} cancelled this request on {when}. There is nothing left to do.",
+            f"{who} cancelled this request{when}. There is nothing left to do.",
             "cancelled",
         )
     return refuse(
         action,
         f"This request is already closed ({smartcard_request.outcome_label.lower()}) by "
-        f"{who} on {when}.",
+        f"{who}{when}.",
         "closed",
     )
 

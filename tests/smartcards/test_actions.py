@@ -131,6 +131,32 @@ class TestWhyNot:
         assert verdict.reason.startswith("Sam Staff cancelled this request on ")
         assert verdict.permitted
 
+    def test_a_closed_request_says_in_full_who_closed_it_and_when(self, world):
+        import datetime
+
+        closed_at = timezone.make_aware(datetime.datetime(2026, 11, 30, 9, 5))
+        resolved = request_in("resolved", world)
+        resolved.closed_at = closed_at
+        verdict = actions.closed_refusal(RESOLVE, resolved)
+        assert (verdict.action, verdict.code) == (RESOLVE, "closed")
+        assert verdict.reason == (
+            "This request is already closed (unlocked) by Uma Unlocker on "
+            "30 November 2026 at 09:05."
+        )
+        # A request closed by the portal itself, with no time kept, still reads plainly.
+        resolved.closed_by, resolved.closed_at = None, None
+        assert actions.closed_refusal(CLAIM, resolved).reason == (
+            "This request is already closed (unlocked) by someone."
+        )
+        cancelled = request_in("cancelled", world)
+        cancelled.closed_at = closed_at
+        verdict = actions.closed_refusal(CANCEL, cancelled)
+        assert (verdict.action, verdict.code) == (CANCEL, "cancelled")
+        assert verdict.reason == (
+            "Sam Staff cancelled this request on 30 November 2026 at 09:05. "
+            "There is nothing left to do."
+        )
+
     def test_roles_without_a_part_are_not_permitted(self, world, second_unlocker):
         smartcard_request = request_in("open", world)
         for action in RequestAction:
